@@ -1,0 +1,26 @@
+"""The simulator's clock: the one place that reads the wall clock."""
+
+import time
+from collections.abc import Callable
+
+from simulator.instants import Instant
+
+WallClock = Callable[[], int]
+"""Returns nanoseconds since the epoch, like time.time_ns."""
+
+
+class Clock:
+    """Real time by default, or frozen at an instant (a scenario's `clock.now`)."""
+
+    def __init__(self, frozen_at: Instant | None = None, wall_clock: WallClock = time.time_ns) -> None:
+        self._frozen_at = frozen_at
+        self._wall_clock = wall_clock
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    def now(self) -> Instant:
+        if self._frozen_at is not None:
+            return self._frozen_at
+        return self._wall_clock() // 1000

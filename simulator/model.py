@@ -1,0 +1,129 @@
+"""The simulated platform's objects: plain, immutable Python, no HTTP in sight.
+
+A scenario builds these once; requests only read them. What a client can change (reporting settings) is
+kept apart, in `simulator.state`.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from simulator.instants import Instant, seconds
+
+
+class Outcome(StrEnum):
+    """How a call offered to a call center ended (the scenario file's names)."""
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    TRANSFERRED = "transferred"
+    TIMED_OUT = "timedOut"
+    BUSY_OVERFLOW = "busyOverflow"
+
+
+class CallCenterType(StrEnum):
+    BASIC = "Basic"
+    STANDARD = "Standard"
+    PREMIUM = "Premium"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportingSettings:
+    """The call center's statistics reporting settings; None means unset."""
+
+    generate_daily_report: bool = False
+    collection_period_minutes: int = 30
+    reporting_email_address1: str | None = None
+    reporting_email_address2: str | None = None
+    statistics_source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: str
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One call offered to a call center.
+
+    A queued call leaves the queue `wait_seconds` after it arrived, with its outcome; an answered one is
+    then connected for `talk_seconds` and on hold for `hold_seconds`. A busy overflow never enters the
+    queue: it happens at arrival.
+    """
+
+    arrived_at: Instant
+    outcome: Outcome
+    wait_seconds: int = 0
+    agent: str | None = None
+    talk_seconds: int = 0
+    hold_seconds: int = 0
+    unanswered_by: tuple[str, ...] = ()
+
+    @property
+    def outcome_at(self) -> Instant:
+        return self.arrived_at + seconds(self.wait_seconds)
+
+    @property
+    def talk_ends_at(self) -> Instant:
+        return self.outcome_at + seconds(self.talk_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSession:
+    """A span during which the agent staffs the call center; `signed_out_at` None means still signed in."""
+
+    agent: str
+    signed_in_at: Instant
+    signed_out_at: Instant | None = None
+
+    def covers(self, instant: Instant) -> bool:
+        return self.signed_in_at <= instant and (self.signed_out_at is None or instant < self.signed_out_at)
+
+
+@dataclass(frozen=True, slots=True)
+class CallCenter:
+    service_user_id: str
+    type: CallCenterType
+    reporting: ReportingSettings
+    agents: tuple[User, ...]
+    calls: tuple[Call, ...] = ()
+    sessions: tuple[AgentSession, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    group_id: str
+    users: dict[str, User] = field(default_factory=dict)
+    call_centers: dict[str, CallCenter] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    tenant_id: str
+    groups: dict[str, Group] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CallCenterKey:
+    """Where a call center lives: what the URL names."""
+
+    tenant_id: str
+    group_id: str
+    call_center_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    tenants: dict[str, Tenant]
+    frozen_now: Instant | None = None
+
+    def call_centers(self) -> dict[CallCenterKey, CallCenter]:
+        return {
+            CallCenterKey(tenant.tenant_id, group.group_id, cc_id): call_center
+            for tenant in self.tenants.values()
+            for group in tenant.groups.values()
+            for cc_id, call_center in group.call_centers.items()
+        }
