@@ -1,0 +1,249 @@
+"""Scenario files: YAML or JSON, checked against `schemas/scenario.schema.json`, then built into the model.
+
+A bad file is refused with every problem found, each naming the file, the place inside it and what is
+wrong: `scenarios/x.yaml: tenants[0].groups[0].callCenters[1].calls[12].outcome must be one of ...`.
+"""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.instants import InvalidDateTime, parse_instant
+from simulator.model import (
+    AgentSession,
+    Call,
+    CallCenter,
+    CallCenterType,
+    Group,
+    Outcome,
+    ReportingSettings,
+    Scenario,
+    Tenant,
+    User,
+)
+from simulator.schemas import SchemaStore, format_path
+
+Path_ = tuple[str | int, ...]
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be loaded; `messages` holds one line per problem."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.messages = [f"{source}: {problem}" for problem in problems]
+        super().__init__("\n".join(self.messages))
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """YAML as scenario authors mean it: date-times stay text, and a key given twice is an error."""
+
+
+_ScenarioLoader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader: _ScenarioLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            line = key_node.start_mark.line + 1
+            raise yaml.constructor.ConstructorError(None, None, f"line {line}: duplicate key {key!r}")
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_ScenarioLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_document(text: str, source: str) -> Any:
+    """The data of a YAML or JSON text (JSON is YAML, but its own parser gives the better messages)."""
+    try:
+        if text.lstrip().startswith(("{", "[")):
+            return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        return yaml.load(text, Loader=_ScenarioLoader)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ScenarioError(source, [f"not valid YAML or JSON: {_one_line(exc)}"]) from exc
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate key {duplicates[0]!r}")
+    return dict(pairs)
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def load_scenario(path: Path | str, schemas: SchemaStore | None = None) -> Scenario:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), [f"cannot be read: {_one_line(exc)}"]) from exc
+    return parse_scenario(read_document(text, str(path)), str(path), schemas, default_name=path.stem)
+
+
+def parse_scenario(
+    data: Any, source: str, schemas: SchemaStore | None = None, default_name: str = "scenario"
+) -> Scenario:
+    problems = (schemas or SchemaStore()).problems("scenario", data)
+    if problems:
+        raise ScenarioError(source, [problem.message for problem in problems])
+    builder = _Builder()
+    scenario = builder.scenario(data, default_name)
+    if builder.problems:
+        raise ScenarioError(source, builder.problems)
+    return scenario
+
+
+class _Builder:
+    """Builds the model from a schema-valid document, collecting what the schema cannot check."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self._ids: dict[str, Path_] = {}
+
+    def problem(self, path: Path_, message: str) -> None:
+        self.problems.append(f"{format_path(path)} {message}")
+
+    def instant(self, text: str, path: Path_) -> int:
+        try:
+            return parse_instant(text)
+        except InvalidDateTime:
+            self.problem(path, f"is not a real date-time: {text!r}.")
+            return 0
+
+    def claim_id(self, user_id: str, path: Path_) -> None:
+        """Users and call centers share BroadWorks' one name space of user ids."""
+        if user_id in self._ids:
+            self.problem(path, f"repeats the user id {user_id!r} of {format_path(self._ids[user_id])}.")
+        else:
+            self._ids[user_id] = path
+
+    def scenario(self, data: dict[str, Any], default_name: str) -> Scenario:
+        frozen_now = None
+        if "clock" in data:
+            frozen_now = self.instant(data["clock"]["now"], ("clock", "now"))
+        tenants: dict[str, Tenant] = {}
+        for t, tenant_data in enumerate(data["tenants"]):
+            path: Path_ = ("tenants", t)
+            if tenant_data["id"] in tenants:
+                self.problem((*path, "id"), f"repeats the tenant id {tenant_data['id']!r}.")
+            tenants[tenant_data["id"]] = self.tenant(tenant_data, path)
+        return Scenario(name=data.get("name", default_name), tenants=tenants, frozen_now=frozen_now)
+
+    def tenant(self, data: dict[str, Any], path: Path_) -> Tenant:
+        groups_data = data.get("groups", [])
+        users = {
+            user["userId"]: User(user["userId"], user["firstName"], user["lastName"])
+            for group in groups_data
+            for user in group.get("users", [])
+        }
+        groups: dict[str, Group] = {}
+        for g, group_data in enumerate(groups_data):
+            group_path = (*path, "groups", g)
+            if group_data["id"] in groups:
+                self.problem((*group_path, "id"), f"repeats the group id {group_data['id']!r}.")
+            groups[group_data["id"]] = self.group(group_data, group_path, users)
+        return Tenant(tenant_id=data["id"], groups=groups)
+
+    def group(self, data: dict[str, Any], path: Path_, tenant_users: dict[str, User]) -> Group:
+        users = {}
+        for u, user in enumerate(data.get("users", [])):
+            self.claim_id(user["userId"], (*path, "users", u, "userId"))
+            users[user["userId"]] = tenant_users[user["userId"]]
+        call_centers = {}
+        for c, cc_data in enumerate(data.get("callCenters", [])):
+            cc_path = (*path, "callCenters", c)
+            self.claim_id(cc_data["id"], (*cc_path, "id"))
+            call_centers[cc_data["id"]] = self.call_center(cc_data, cc_path, tenant_users)
+        return Group(group_id=data["id"], users=users, call_centers=call_centers)
+
+    def call_center(self, data: dict[str, Any], path: Path_, tenant_users: dict[str, User]) -> CallCenter:
+        agents: list[User] = []
+        for a, agent_id in enumerate(data.get("agents", [])):
+            if agent_id not in tenant_users:
+                self.problem((*path, "agents", a), f"names {agent_id!r}, who is not a user of this tenant.")
+            elif any(agent.user_id == agent_id for agent in agents):
+                self.problem((*path, "agents", a), f"lists {agent_id!r} twice.")
+            else:
+                agents.append(tenant_users[agent_id])
+        agent_ids = {agent.user_id for agent in agents}
+        calls = [self.call(call, (*path, "calls", i), agent_ids) for i, call in enumerate(data.get("calls", []))]
+        sessions = list(self.sessions(data.get("agentSessions", []), (*path, "agentSessions"), agent_ids))
+        reporting = data.get("reporting", {})
+        return CallCenter(
+            service_user_id=data["id"],
+            type=CallCenterType(data.get("type", CallCenterType.BASIC)),
+            reporting=ReportingSettings(
+                generate_daily_report=reporting.get("generateDailyReport", False),
+                collection_period_minutes=reporting.get("collectionPeriodMinutes", 30),
+                reporting_email_address1=reporting.get("reportingEmailAddress1"),
+                reporting_email_address2=reporting.get("reportingEmailAddress2"),
+                statistics_source=reporting.get("statisticsSource"),
+            ),
+            agents=tuple(agents),
+            calls=tuple(sorted(calls, key=lambda call: call.arrived_at)),
+            sessions=tuple(sorted(sessions, key=lambda session: session.signed_in_at)),
+        )
+
+    def agent_reference(self, agent_id: str, path: Path_, agent_ids: set[str]) -> None:
+        if agent_id not in agent_ids:
+            self.problem(path, f"names {agent_id!r}, who is not an agent of this call center.")
+
+    def call(self, data: dict[str, Any], path: Path_, agent_ids: set[str]) -> Call:
+        if "agent" in data:
+            self.agent_reference(data["agent"], (*path, "agent"), agent_ids)
+        for u, agent_id in enumerate(data.get("unansweredBy", [])):
+            self.agent_reference(agent_id, (*path, "unansweredBy", u), agent_ids)
+        return Call(
+            arrived_at=self.instant(data["arrivedAt"], (*path, "arrivedAt")),
+            outcome=Outcome(data["outcome"]),
+            wait_seconds=data.get("waitSeconds", 0),
+            agent=data.get("agent"),
+            talk_seconds=data.get("talkSeconds", 0),
+            hold_seconds=data.get("holdSeconds", 0),
+            unanswered_by=tuple(data.get("unansweredBy", ())),
+        )
+
+    def sessions(self, sessions: list[dict[str, Any]], path: Path_, agent_ids: set[str]) -> Iterator[AgentSession]:
+        built = []
+        for s, data in enumerate(sessions):
+            self.agent_reference(data["agent"], (*path, s, "agent"), agent_ids)
+            session = AgentSession(
+                agent=data["agent"],
+                signed_in_at=self.instant(data["from"], (*path, s, "from")),
+                signed_out_at=self.instant(data["to"], (*path, s, "to")) if "to" in data else None,
+            )
+            if session.signed_out_at is not None and session.signed_out_at <= session.signed_in_at:
+                self.problem((*path, s, "to"), "must be later than from.")
+            built.append((s, session))
+        # One agent cannot be signed in twice at once: overlapping sessions would count staffed time twice.
+        furthest: dict[str, tuple[int, AgentSession]] = {}
+        for s, session in sorted(built, key=lambda item: item[1].signed_in_at):
+            if session.agent in furthest:
+                e, other = furthest[session.agent]
+                if _ends_after(other, session.signed_in_at):
+                    self.problem((*path, s), f"overlaps {format_path((*path, e))} of the same agent.")
+                if not _ends_after(other, session.signed_out_at):
+                    furthest[session.agent] = (s, session)
+            else:
+                furthest[session.agent] = (s, session)
+            yield session
+
+
+def _ends_after(session: AgentSession, instant: int | None) -> bool:
+    """Whether the session is still signed in at `instant` (None: forever)."""
+    if session.signed_out_at is None:
+        return True
+    return instant is not None and session.signed_out_at > instant
