@@ -1,0 +1,47 @@
+"""Reading a request's JSON body, the way APIO refuses what is not a JSON object (416)."""
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from simulator.errors import BadMediaType, InvalidParameters
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any] | None:
+    """The body as a JSON object, None when there is no body.
+
+    Not JSON at all (malformed, NaN or Infinity, not UTF-8, nested too deep) or JSON that is not an
+    object: 416. A field given twice: 400, since the client cannot know which one would count.
+    Bodies over the server's limit fail in `request.read()` with 413.
+    """
+    raw = await request.read()
+    if not raw.strip():
+        return None
+    try:
+        value = json.loads(raw, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+    except _DuplicateKey as exc:
+        raise InvalidParameters(f"Duplicate field: {exc.key}.") from None
+    except (ValueError, RecursionError):
+        raise BadMediaType("The request body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise BadMediaType("The request body must be a JSON object.")
+    return value

@@ -1,0 +1,40 @@
+"""GET and PUT .../instance_statistics_reporting/: the call center's statistics reporting settings."""
+
+from typing import Any
+
+from aiohttp import web
+
+from simulator.api.body import read_json_object
+from simulator.api.paths import call_center_key
+from simulator.api.respond import respond, state_of
+from simulator.errors import BadMediaType, InvalidParameters
+from simulator.model import ReportingSettings
+from simulator.state import REPORTING_FIELDS
+
+
+async def get_reporting(request: web.Request) -> web.Response:
+    settings = state_of(request).reporting(call_center_key(request))
+    return respond(request, "reporting-settings", render_reporting(settings))
+
+
+async def put_reporting(request: web.Request) -> web.Response:
+    state = state_of(request)
+    key = call_center_key(request)
+    state.call_center(key)
+    body = await read_json_object(request)
+    if body is None:
+        raise BadMediaType("The request body must be a JSON object.")
+    problems = state.schemas.problems("reporting-settings-update", body)
+    if problems:
+        raise InvalidParameters(problem.message for problem in problems)
+    settings = state.update_reporting(key, body)
+    return respond(request, "reporting-settings", render_reporting(settings))
+
+
+def render_reporting(settings: ReportingSettings) -> dict[str, Any]:
+    """The APIO body of the settings; unset values are left out, as in the documented example."""
+    return {
+        name: getattr(settings, field)
+        for name, field in REPORTING_FIELDS.items()
+        if getattr(settings, field) is not None
+    }

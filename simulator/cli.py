@@ -1,0 +1,91 @@
+"""The command line: `apio-sim serve` and `apio-sim validate`."""
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from simulator import __version__
+from simulator.app import create_app
+from simulator.resources import default_scenario
+from simulator.scenario import ScenarioError, load_scenario
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="apio-sim", description="Simulate the APIO call-center statistics API.")
+    parser.add_argument("--version", action="version", version=f"apio-sim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the emulated API on a scenario")
+    serve.add_argument("--scenario", type=Path, help="scenario file (YAML or JSON); default: the shipped default")
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})"
+    )
+
+    validate = commands.add_parser("validate", help="check scenario files and report every problem")
+    validate.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "validate":
+        return validate(args.files)
+    return serve(args.scenario or default_scenario(), args.host, args.port)
+
+
+def validate(files: Sequence[Path]) -> int:
+    failed = False
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as error:
+            failed = True
+            print("\n".join(error.messages), file=sys.stderr)
+        else:
+            call_centers = scenario.call_centers().values()
+            calls = sum(len(cc.calls) for cc in call_centers)
+            print(f"{path}: ok ({_count(len(call_centers), 'call center')}, {_count(calls, 'call')})")
+    return 1 if failed else 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def serve(scenario_path: Path, host: str, port: int) -> int:
+    try:
+        scenario = load_scenario(scenario_path)
+    except ScenarioError as error:
+        print("\n".join(error.messages), file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(_serve_forever(create_app(scenario), scenario.name, host, port))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"apio-sim: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def _serve_forever(app: web.Application, name: str, host: str, port: int) -> None:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        for address in runner.addresses:
+            bound_host, bound_port = address[0], address[1]
+            print(f"apio-sim {__version__}: scenario {name!r} on http://{bound_host}:{bound_port}", flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
