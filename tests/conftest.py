@@ -1,0 +1,61 @@
+"""Black-box fixtures: a simulator app per test, reached through HTTP as a consumer would."""
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from simulator.app import create_app
+from simulator.clock import Clock
+from simulator.instants import parse_instant
+from simulator.resources import scenarios_dir
+from simulator.scenario import load_scenario, parse_scenario
+
+DEFAULT_SCENARIO = scenarios_dir() / "default.yaml"
+WORKED_EXAMPLE = scenarios_dir() / "worked-example.yaml"
+
+# The default scenario runs on real time; tests freeze it at a fixed instant long after its history.
+DEFAULT_NOW = "2021-06-01T12:00:00+02:00"
+
+MakeClient = Callable[..., Awaitable[TestClient]]
+
+
+def cc_path(tenant: str, group: str, call_center: str, endpoint: str) -> str:
+    return f"/api/v1/tenants/{tenant}/groups/{group}/services/call_centers/{call_center}/{endpoint}/"
+
+
+BASIC = ("foo", "foogroup", "APIOTestCCBasic@sip.netaxis.be")
+PREMIUM = ("foo", "foogroup", "APIOTestCCPremium@sip.netaxis.be")
+CALL_CENTER_P = ("footenant", "foogroup", "APIOTestCallCenterP@sip.netaxis.be")
+CC1 = ("example", "example-group", "cc1@example.test")
+
+
+@pytest.fixture
+def make_client(aiohttp_client: Callable[..., Awaitable[TestClient]]) -> MakeClient:
+    """A client of a fresh simulator: a scenario path or dict (default: the default scenario)."""
+
+    async def make(scenario: Path | dict[str, Any] | None = None, *, now: str | None = None, **options: Any):
+        if isinstance(scenario, dict):
+            loaded = parse_scenario(scenario, "test scenario")
+        else:
+            loaded = load_scenario(scenario or DEFAULT_SCENARIO)
+            if scenario is None and now is None:
+                now = DEFAULT_NOW
+        clock = Clock(frozen_at=parse_instant(now)) if now else None
+        return await aiohttp_client(create_app(loaded, clock=clock, **options))
+
+    return make
+
+
+@pytest.fixture
+async def client(make_client: MakeClient) -> TestClient:
+    """The default scenario, its clock frozen at DEFAULT_NOW."""
+    return await make_client()
+
+
+@pytest.fixture
+async def example(make_client: MakeClient) -> TestClient:
+    """The worked example of docs/statistics.md, its clock at 2021-02-01T12:00:00Z."""
+    return await make_client(WORKED_EXAMPLE)
