@@ -207,7 +207,10 @@ async def test_the_default_body_limit_is_one_mebibyte(client):
             ("footenant", "foogroup", "APIOTestCCBasic@sip.netaxis.be"),
             "Call center APIOTestCCBasic@sip.netaxis.be not found in group foogroup.",
         ),
-        (("foo", "foogroup", "ApioUserFoo1@sip.netaxis.be"), "Call center ApioUserFoo1@sip.netaxis.be not found in group foogroup."),
+        (
+            ("foo", "foogroup", "ApioUserFoo1@sip.netaxis.be"),
+            "Call center ApioUserFoo1@sip.netaxis.be not found in group foogroup.",
+        ),
     ],
 )
 @pytest.mark.parametrize("method", ["GET", "PUT"])

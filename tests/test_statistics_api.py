@@ -1,6 +1,7 @@
 """GET .../statistics/, through HTTP."""
 
 import pytest
+import yaml
 
 from tests.conftest import BASIC, CALL_CENTER_P, CC1, WORKED_EXAMPLE, cc_path
 
@@ -157,7 +158,9 @@ async def test_a_busy_overflow_counts_at_arrival_and_changes_nothing_else(make_c
 
 
 async def test_a_transferred_call_enters_no_average(make_client):
-    scenario = worked_example_with(replace_index=2, call={"arrivedAt": "2021-02-01T10:30:00Z", "outcome": "transferred", "waitSeconds": 90})
+    scenario = worked_example_with(
+        replace_index=2, call={"arrivedAt": "2021-02-01T10:30:00Z", "outcome": "transferred", "waitSeconds": 90}
+    )
     result = await statistics(await make_client(scenario), "2021-02-01T10:00:00Z", "2021-02-01T11:00:00Z")
     queue = result["queueStatistics"]
     assert (queue["callsTransferred"], queue["callsAbandoned"], queue["averageAbandonmentSeconds"]) == (1, 0, 0)
@@ -165,8 +168,6 @@ async def test_a_transferred_call_enters_no_average(make_client):
 
 
 def worked_example_with(call: dict, replace_index: int | None = None) -> dict:
-    import yaml
-
     data = yaml.safe_load(WORKED_EXAMPLE.read_text())
     calls = data["tenants"][0]["groups"][0]["callCenters"][0]["calls"]
     if replace_index is None:
@@ -331,7 +332,9 @@ async def test_no_body_and_no_query_says_the_range_is_missing(example):
 
 
 async def test_the_range_may_come_in_the_query_string(example):
-    by_query = await example.get(CC1_STATISTICS, params={"start": "2021-02-01T10:00:00Z", "end": "2021-02-01T11:00:00Z"})
+    by_query = await example.get(
+        CC1_STATISTICS, params={"start": "2021-02-01T10:00:00Z", "end": "2021-02-01T11:00:00Z"}
+    )
     assert by_query.status == 200
     assert await by_query.json() == await statistics(example, "2021-02-01T10:00:00Z", "2021-02-01T11:00:00Z")
 
@@ -347,7 +350,9 @@ async def test_a_query_range_with_an_offset_must_be_percent_encoded(example):
 async def test_the_query_range_is_checked_like_the_body(example):
     response = await example.get(CC1_STATISTICS, params={"end": "2021-02-01T11:00:00Z"})
     assert await response.json() == invalid("statisticsRange.start is required.")
-    response = await example.get(CC1_STATISTICS, params={"start": "2021-02-01T11:00:00Z", "end": "2021-02-01T10:00:00Z"})
+    response = await example.get(
+        CC1_STATISTICS, params={"start": "2021-02-01T11:00:00Z", "end": "2021-02-01T10:00:00Z"}
+    )
     assert await response.json() == invalid(ORDER)
 
 
@@ -411,7 +416,9 @@ async def test_an_unknown_call_center_gets_404_before_the_body_is_read(client):
     path = cc_path("foo", "foogroup", "APIOTestCCNope@sip.netaxis.be", "statistics")
     response = await client.get(path, data=b"not json")
     assert response.status == 404
-    assert await response.json() == {"details": "Call center APIOTestCCNope@sip.netaxis.be not found in group foogroup."}
+    assert await response.json() == {
+        "details": "Call center APIOTestCCNope@sip.netaxis.be not found in group foogroup."
+    }
 
 
 @pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
@@ -422,9 +429,11 @@ async def test_other_methods_get_405(example, method):
     assert await response.json() == {"details": f"Method {method} is not allowed on {CC1_STATISTICS}"}
 
 
-async def test_a_call_center_without_agents_lists_none(client):
+async def test_agents_are_listed_in_the_call_centers_order(client):
     scenario_path = cc_path(*BASIC, "statistics")
-    response = await client.get(scenario_path, json=range_body("2021-03-01T00:00:00+01:00", "2021-03-03T00:00:00+01:00"))
+    response = await client.get(
+        scenario_path, json=range_body("2021-03-01T00:00:00+01:00", "2021-03-03T00:00:00+01:00")
+    )
     result = await response.json()
     assert [agent["agentUserId"] for agent in result["agentStatistics"]] == [
         "ApioUserFoo1@sip.netaxis.be",

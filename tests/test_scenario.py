@@ -1,0 +1,325 @@
+"""Scenario files: what loads, and the exact messages for what does not."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simulator.cli import main
+from simulator.instants import parse_instant
+from simulator.model import Outcome
+from simulator.scenario import ScenarioError, load_scenario, parse_scenario
+from tests.conftest import DEFAULT_SCENARIO, WORKED_EXAMPLE
+
+CC = "tenants[0].groups[0].callCenters[0]"
+
+
+def base() -> dict:
+    """A small valid scenario to break in one place at a time."""
+    return {
+        "tenants": [
+            {
+                "id": "t",
+                "groups": [
+                    {
+                        "id": "g",
+                        "users": [
+                            {"userId": "a@x.test", "firstName": "Ann", "lastName": "A"},
+                            {"userId": "b@x.test", "firstName": "Ben", "lastName": "B"},
+                        ],
+                        "callCenters": [
+                            {
+                                "id": "cc@x.test",
+                                "agents": ["a@x.test"],
+                                "calls": [
+                                    {
+                                        "arrivedAt": "2021-02-01T10:00:00Z",
+                                        "outcome": "answered",
+                                        "waitSeconds": 5,
+                                        "agent": "a@x.test",
+                                        "talkSeconds": 60,
+                                    }
+                                ],
+                                "agentSessions": [{"agent": "a@x.test", "from": "2021-02-01T08:00:00Z"}],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+
+
+def messages_of(data: dict) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data, "s.yaml")
+    return caught.value.messages
+
+
+def call_center(data: dict) -> dict:
+    return data["tenants"][0]["groups"][0]["callCenters"][0]
+
+
+def test_the_shipped_scenarios_load():
+    default = load_scenario(DEFAULT_SCENARIO)
+    assert default.name == "default"
+    assert default.frozen_now is None
+    assert {(t, g) for t, tenant in default.tenants.items() for g in tenant.groups} == {
+        ("foo", "foogroup"),
+        ("footenant", "foogroup"),
+    }
+    example = load_scenario(WORKED_EXAMPLE)
+    assert example.frozen_now == parse_instant("2021-02-01T12:00:00Z")
+
+
+def test_the_small_scenario_builds_the_model():
+    scenario = parse_scenario(base(), "s.yaml", default_name="small")
+    cc = scenario.tenants["t"].groups["g"].call_centers["cc@x.test"]
+    assert scenario.name == "small"
+    assert [agent.first_name for agent in cc.agents] == ["Ann"]
+    assert cc.calls[0].outcome is Outcome.ANSWERED
+    assert cc.calls[0].outcome_at == parse_instant("2021-02-01T10:00:05Z")
+    assert cc.reporting.collection_period_minutes == 30
+    assert cc.type == "Basic"
+
+
+def test_calls_are_kept_in_arrival_order():
+    data = base()
+    call_center(data)["calls"].insert(0, {"arrivedAt": "2021-02-01T11:00:00Z", "outcome": "busyOverflow"})
+    cc = parse_scenario(data, "s").tenants["t"].groups["g"].call_centers["cc@x.test"]
+    assert [call.outcome for call in cc.calls] == [Outcome.ANSWERED, Outcome.BUSY_OVERFLOW]
+
+
+def broken(change) -> dict:
+    data = copy.deepcopy(base())
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.pop("tenants"), ["s.yaml: tenants is required."]),
+        (
+            lambda d: d.update(tenant=d.pop("tenants")),
+            ["s.yaml: Unknown field: tenant.", "s.yaml: tenants is required."],
+        ),
+        (
+            lambda d: call_center(d)["calls"][0].update(outcome="answerd"),
+            [
+                f"s.yaml: {CC}.calls[0].outcome must be one of "
+                '"answered", "abandoned", "transferred", "timedOut", "busyOverflow".'
+            ],
+        ),
+        (
+            lambda d: call_center(d)["calls"][0].pop("agent"),
+            [f"s.yaml: {CC}.calls[0].agent is required."],
+        ),
+        (
+            lambda d: call_center(d)["calls"].append(
+                {"arrivedAt": "2021-02-01T10:00:00Z", "outcome": "busyOverflow", "waitSeconds": 3}
+            ),
+            [f"s.yaml: {CC}.calls[1].waitSeconds is not allowed here."],
+        ),
+        (
+            lambda d: call_center(d)["calls"].append(
+                {"arrivedAt": "2021-02-01T10:00:00Z", "outcome": "abandoned", "agent": "a@x.test", "waitSeconds": 3}
+            ),
+            [f"s.yaml: {CC}.calls[1].agent is not allowed here."],
+        ),
+        (
+            lambda d: call_center(d)["calls"][0].update(arrivedAt="2021-02-01 10:00"),
+            [f"s.yaml: {CC}.calls[0].arrivedAt has an invalid format."],
+        ),
+        (
+            lambda d: call_center(d)["calls"][0].update(waitSeconds=-1),
+            [f"s.yaml: {CC}.calls[0].waitSeconds must be 0 or more."],
+        ),
+        (
+            lambda d: call_center(d)["calls"][0].update(talkSeconds=1.5),
+            [f"s.yaml: {CC}.calls[0].talkSeconds must be an integer."],
+        ),
+        (
+            lambda d: call_center(d).update(type="Gold"),
+            [f's.yaml: {CC}.type must be one of "Basic", "Standard", "Premium".'],
+        ),
+        (
+            lambda d: call_center(d).update(reporting={"generateDailyReport": False, "collectionPeriodMinutes": 20}),
+            [f"s.yaml: {CC}.reporting.collectionPeriodMinutes must be one of 15, 30, 60."],
+        ),
+        (
+            lambda d: d.update(clock={"now": "2021-02-01T10:00:00"}),
+            ["s.yaml: clock.now has an invalid format."],
+        ),
+    ],
+)
+def test_schema_errors_name_the_file_and_the_place(change, expected):
+    assert messages_of(broken(change)) == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: call_center(d)["calls"][0].update(agent="b@x.test"),
+            [f"s.yaml: {CC}.calls[0].agent names 'b@x.test', who is not an agent of this call center."],
+        ),
+        (
+            lambda d: call_center(d)["calls"][0].update(unansweredBy=["a@x.test", "nobody@x.test"]),
+            [f"s.yaml: {CC}.calls[0].unansweredBy[1] names 'nobody@x.test', who is not an agent of this call center."],
+        ),
+        (
+            lambda d: call_center(d)["agents"].append("stranger@x.test"),
+            [f"s.yaml: {CC}.agents[1] names 'stranger@x.test', who is not a user of this tenant."],
+        ),
+        (
+            lambda d: call_center(d)["agents"].append("a@x.test"),
+            [f"s.yaml: {CC}.agents[1] lists 'a@x.test' twice."],
+        ),
+        (
+            lambda d: call_center(d)["agentSessions"][0].update(agent="b@x.test"),
+            [f"s.yaml: {CC}.agentSessions[0].agent names 'b@x.test', who is not an agent of this call center."],
+        ),
+        (
+            lambda d: call_center(d)["agentSessions"][0].update(to="2021-02-01T08:00:00Z"),
+            [f"s.yaml: {CC}.agentSessions[0].to must be later than from."],
+        ),
+        (
+            lambda d: call_center(d)["agentSessions"].append({"agent": "a@x.test", "from": "2021-03-01T08:00:00Z"}),
+            [f"s.yaml: {CC}.agentSessions[1] overlaps {CC}.agentSessions[0] of the same agent."],
+        ),
+        (
+            lambda d: call_center(d)["calls"][0].update(arrivedAt="2021-02-29T10:00:00Z"),
+            [f"s.yaml: {CC}.calls[0].arrivedAt is not a real date-time: '2021-02-29T10:00:00Z'."],
+        ),
+        (
+            lambda d: d["tenants"].append({"id": "t"}),
+            ["s.yaml: tenants[1].id repeats the tenant id 't'."],
+        ),
+        (
+            lambda d: d["tenants"][0]["groups"].append({"id": "g"}),
+            ["s.yaml: tenants[0].groups[1].id repeats the group id 'g'."],
+        ),
+        (
+            lambda d: d["tenants"].append(
+                {
+                    "id": "t2",
+                    "groups": [{"id": "g", "users": [{"userId": "cc@x.test", "firstName": "C", "lastName": "C"}]}],
+                }
+            ),
+            [f"s.yaml: tenants[1].groups[0].users[0].userId repeats the user id 'cc@x.test' of {CC}.id."],
+        ),
+    ],
+)
+def test_reference_errors_name_the_file_and_the_place(change, expected):
+    assert messages_of(broken(change)) == expected
+
+
+def test_overlaps_hidden_behind_a_long_session_are_found():
+    data = base()
+    call_center(data)["agentSessions"] = [
+        {"agent": "a@x.test", "from": "2021-02-01T08:00:00Z", "to": "2021-02-01T18:00:00Z"},
+        {"agent": "a@x.test", "from": "2021-02-01T09:00:00Z", "to": "2021-02-01T10:00:00Z"},
+        {"agent": "a@x.test", "from": "2021-02-01T11:00:00Z", "to": "2021-02-01T12:00:00Z"},
+    ]
+    assert messages_of(data) == [
+        f"s.yaml: {CC}.agentSessions[1] overlaps {CC}.agentSessions[0] of the same agent.",
+        f"s.yaml: {CC}.agentSessions[2] overlaps {CC}.agentSessions[0] of the same agent.",
+    ]
+
+
+def test_back_to_back_sessions_do_not_overlap():
+    data = base()
+    call_center(data)["agentSessions"] = [
+        {"agent": "a@x.test", "from": "2021-02-01T08:00:00Z", "to": "2021-02-01T12:00:00Z"},
+        {"agent": "a@x.test", "from": "2021-02-01T12:00:00Z"},
+    ]
+    parse_scenario(data, "s")
+
+
+def test_every_problem_is_reported_at_once():
+    data = base()
+    call_center(data)["calls"][0].update(agent="b@x.test")
+    call_center(data)["agents"].append("stranger@x.test")
+    assert len(messages_of(data)) == 2
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_unquoted_yaml_date_times_stay_date_times(tmp_path):
+    text = yaml.safe_dump(base()).replace("'2021-02-01T10:00:00Z'", "2021-02-01T10:00:00Z")
+    assert "arrivedAt: 2021-02-01T10:00:00Z" in text
+    cc = load_scenario(write(tmp_path, "s.yaml", text)).tenants["t"].groups["g"].call_centers["cc@x.test"]
+    assert cc.calls[0].arrived_at == parse_instant("2021-02-01T10:00:00Z")
+
+
+def test_a_json_scenario_loads(tmp_path):
+    scenario = load_scenario(write(tmp_path, "s.json", json.dumps(base())))
+    assert scenario.name == "s"
+
+
+def test_a_yaml_syntax_error_names_the_file_and_line(tmp_path):
+    path = write(tmp_path, "bad.yaml", "tenants:\n  - id: t\n    groups: [\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    [message] = caught.value.messages
+    assert message.startswith(f"{path}: not valid YAML or JSON: ")
+    assert "line 4" in message
+
+
+def test_a_key_given_twice_in_yaml_is_refused(tmp_path):
+    path = write(tmp_path, "dup.yaml", "tenants: []\nname: a\nname: b\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert caught.value.messages == [f"{path}: not valid YAML or JSON: line 3: duplicate key 'name'"]
+
+
+def test_a_key_given_twice_in_json_is_refused(tmp_path):
+    path = write(tmp_path, "dup.json", '{"tenants": [], "tenants": []}')
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert caught.value.messages == [f"{path}: not valid YAML or JSON: duplicate key 'tenants'"]
+
+
+@pytest.mark.parametrize("text", ["", "[]", "just text", "42"])
+def test_a_document_that_is_not_a_mapping_is_refused(tmp_path, text):
+    path = write(tmp_path, "s.yaml", text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert caught.value.messages == [f"{path}: The body must be an object."]
+
+
+def test_a_missing_file_is_refused(tmp_path):
+    path = tmp_path / "missing.yaml"
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    [message] = caught.value.messages
+    assert message.startswith(f"{path}: cannot be read: ")
+
+
+def test_validate_command_accepts_good_files(capsys):
+    assert main(["validate", str(DEFAULT_SCENARIO), str(WORKED_EXAMPLE)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{DEFAULT_SCENARIO}: ok (3 call centers, 90 calls)",
+        f"{WORKED_EXAMPLE}: ok (1 call center, 5 calls)",
+    ]
+
+
+def test_validate_command_reports_every_problem_and_fails(tmp_path, capsys):
+    data = base()
+    call_center(data)["calls"][0].update(outcome="lost")
+    path = write(tmp_path, "bad.yaml", yaml.safe_dump(data))
+    assert main(["validate", str(DEFAULT_SCENARIO), str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f'{path}: {CC}.calls[0].outcome must be one of "answered", "abandoned", "transferred", "timedOut", '
+        '"busyOverflow".'
+    ]
+    assert captured.out.splitlines() == [f"{DEFAULT_SCENARIO}: ok (3 call centers, 90 calls)"]
