@@ -8,7 +8,7 @@ from aiohttp.typedefs import Handler
 from simulator.api import add_routes
 from simulator.api.respond import STATE
 from simulator.clock import Clock
-from simulator.errors import ApioError, BadMediaType, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge
+from simulator.errors import ApioError, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge, ProtocolError
 from simulator.model import Scenario
 from simulator.schemas import SchemaStore
 from simulator.state import SimulatorState
@@ -56,9 +56,7 @@ def _from_aiohttp(request: web.Request, exc: web.HTTPException) -> ApioError:
         return MethodNotAllowed(f"Method {request.method} is not allowed on {request.path}", exc.allowed_methods)
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
         return PayloadTooLarge(f"The request body is larger than {request.app[BODY_LIMIT]} bytes.")
-    if isinstance(exc, web.HTTPUnsupportedMediaType):
-        return BadMediaType(exc.text or "Unsupported media type.")
-    return InternalError(f"Unexpected HTTP error {exc.status} from the server framework.")
+    return ProtocolError(exc.status, exc.reason)
 
 
 def render_error(request: web.Request, error: ApioError) -> web.Response:

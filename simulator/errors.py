@@ -70,3 +70,11 @@ class BadMediaType(ApioError):
 
 class InternalError(ApioError):
     status = 500
+
+
+class ProtocolError(ApioError):
+    """Any other HTTP error the server framework raises while reading a request (e.g. a broken body)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status

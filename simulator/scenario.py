@@ -26,7 +26,8 @@ from simulator.model import (
 )
 from simulator.schemas import SchemaStore, format_path
 
-Path_ = tuple[str | int, ...]
+Place = tuple[str | int, ...]
+"""Where in the document: ("tenants", 0, "groups", 1) for tenants[0].groups[1]."""
 
 
 class ScenarioError(Exception):
@@ -96,7 +97,7 @@ def load_scenario(path: Path | str, schemas: SchemaStore | None = None) -> Scena
 def parse_scenario(
     data: Any, source: str, schemas: SchemaStore | None = None, default_name: str = "scenario"
 ) -> Scenario:
-    problems = (schemas or SchemaStore()).problems("scenario", data)
+    problems = (schemas or SchemaStore()).problems("scenario", data, whole="The scenario")
     if problems:
         raise ScenarioError(source, [problem.message for problem in problems])
     builder = _Builder()
@@ -111,19 +112,19 @@ class _Builder:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
-        self._ids: dict[str, Path_] = {}
+        self._ids: dict[str, Place] = {}
 
-    def problem(self, path: Path_, message: str) -> None:
+    def problem(self, path: Place, message: str) -> None:
         self.problems.append(f"{format_path(path)} {message}")
 
-    def instant(self, text: str, path: Path_) -> int:
+    def instant(self, text: str, path: Place) -> int:
         try:
             return parse_instant(text)
         except InvalidDateTime:
             self.problem(path, f"is not a real date-time: {text!r}.")
             return 0
 
-    def claim_id(self, user_id: str, path: Path_) -> None:
+    def claim_id(self, user_id: str, path: Place) -> None:
         """Users and call centers share BroadWorks' one name space of user ids."""
         if user_id in self._ids:
             self.problem(path, f"repeats the user id {user_id!r} of {format_path(self._ids[user_id])}.")
@@ -136,13 +137,13 @@ class _Builder:
             frozen_now = self.instant(data["clock"]["now"], ("clock", "now"))
         tenants: dict[str, Tenant] = {}
         for t, tenant_data in enumerate(data["tenants"]):
-            path: Path_ = ("tenants", t)
+            path: Place = ("tenants", t)
             if tenant_data["id"] in tenants:
                 self.problem((*path, "id"), f"repeats the tenant id {tenant_data['id']!r}.")
             tenants[tenant_data["id"]] = self.tenant(tenant_data, path)
         return Scenario(name=data.get("name", default_name), tenants=tenants, frozen_now=frozen_now)
 
-    def tenant(self, data: dict[str, Any], path: Path_) -> Tenant:
+    def tenant(self, data: dict[str, Any], path: Place) -> Tenant:
         groups_data = data.get("groups", [])
         users = {
             user["userId"]: User(user["userId"], user["firstName"], user["lastName"])
@@ -157,7 +158,7 @@ class _Builder:
             groups[group_data["id"]] = self.group(group_data, group_path, users)
         return Tenant(tenant_id=data["id"], groups=groups)
 
-    def group(self, data: dict[str, Any], path: Path_, tenant_users: dict[str, User]) -> Group:
+    def group(self, data: dict[str, Any], path: Place, tenant_users: dict[str, User]) -> Group:
         users = {}
         for u, user in enumerate(data.get("users", [])):
             self.claim_id(user["userId"], (*path, "users", u, "userId"))
@@ -169,7 +170,7 @@ class _Builder:
             call_centers[cc_data["id"]] = self.call_center(cc_data, cc_path, tenant_users)
         return Group(group_id=data["id"], users=users, call_centers=call_centers)
 
-    def call_center(self, data: dict[str, Any], path: Path_, tenant_users: dict[str, User]) -> CallCenter:
+    def call_center(self, data: dict[str, Any], path: Place, tenant_users: dict[str, User]) -> CallCenter:
         agents: list[User] = []
         for a, agent_id in enumerate(data.get("agents", [])):
             if agent_id not in tenant_users:
@@ -197,11 +198,11 @@ class _Builder:
             sessions=tuple(sorted(sessions, key=lambda session: session.signed_in_at)),
         )
 
-    def agent_reference(self, agent_id: str, path: Path_, agent_ids: set[str]) -> None:
+    def agent_reference(self, agent_id: str, path: Place, agent_ids: set[str]) -> None:
         if agent_id not in agent_ids:
             self.problem(path, f"names {agent_id!r}, who is not an agent of this call center.")
 
-    def call(self, data: dict[str, Any], path: Path_, agent_ids: set[str]) -> Call:
+    def call(self, data: dict[str, Any], path: Place, agent_ids: set[str]) -> Call:
         if "agent" in data:
             self.agent_reference(data["agent"], (*path, "agent"), agent_ids)
         for u, agent_id in enumerate(data.get("unansweredBy", [])):
@@ -216,7 +217,7 @@ class _Builder:
             unanswered_by=tuple(data.get("unansweredBy", ())),
         )
 
-    def sessions(self, sessions: list[dict[str, Any]], path: Path_, agent_ids: set[str]) -> Iterator[AgentSession]:
+    def sessions(self, sessions: list[dict[str, Any]], path: Place, agent_ids: set[str]) -> Iterator[AgentSession]:
         built = []
         for s, data in enumerate(sessions):
             self.agent_reference(data["agent"], (*path, s, "agent"), agent_ids)

@@ -78,12 +78,15 @@ class SchemaStore:
     def file_name(self, schema: str) -> str:
         return schema + SCHEMA_SUFFIX
 
-    def problems(self, schema: str, instance: Any) -> list[Problem]:
-        """The problems of `instance` against `schema`: one per place (the most basic rule), ordered by place."""
+    def problems(self, schema: str, instance: Any, whole: str = "The body") -> list[Problem]:
+        """The problems of `instance` against `schema`: one per place (the most basic rule), ordered by place.
+
+        `whole` names the instance itself in messages about its top level.
+        """
         errors = self._validators[schema].iter_errors(instance)
         by_place: dict[tuple[str | int, ...], Problem] = {}
         for problem in sorted(
-            (problem for error in _leaves(errors) if (problem := _describe(error)) is not None),
+            (problem for error in _leaves(errors) for problem in _describe(error, whole)),
             key=lambda p: (_RULE_ORDER.get(p.rule, len(_RULE_ORDER)), p.message),
         ):
             by_place.setdefault(problem.path, problem)
@@ -99,41 +102,44 @@ def _leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
             yield error
 
 
-def _describe(error: ValidationError) -> Problem | None:
+def _describe(error: ValidationError, whole: str) -> Iterator[Problem]:
     path = tuple(error.absolute_path)
-    where = format_path(path)
     rule = str(error.validator)
     value = error.validator_value
-    subject = where or "The body"
+    subject = format_path(path) or whole
     if rule == "required":
-        missing = error.message.split("'")[1]
-        return Problem((*path, missing), f"{format_path((*path, missing))} is required.", rule)
-    if rule == "additionalProperties":
+        # One error per missing name; its message starts with the name's repr.
+        missing = next(name for name in value if name not in error.instance and error.message.startswith(repr(name)))
+        yield Problem((*path, missing), f"{format_path((*path, missing))} is required.", rule)
+    elif rule == "additionalProperties":
         allowed = set(error.schema.get("properties", {}))
-        extras = sorted(key for key in error.instance if key not in allowed)
-        return Problem((*path, extras[0]), f"Unknown field: {format_path((*path, extras[0]))}.", rule)
-    if rule == "type":
-        return Problem(path, f"{subject} must be {_TYPE_NAMES.get(value, value)}.", rule)
-    if rule == "enum":
-        choices = ", ".join(json.dumps(choice) for choice in value)
-        return Problem(path, f"{subject} must be one of {choices}.", rule)
-    if rule == "const":
-        return Problem(path, f"{subject} must be {json.dumps(value)}.", rule)
-    if rule == "minLength":
-        return Problem(path, f"{subject} must be at least {value} characters long.", rule)
-    if rule == "maxLength":
-        return Problem(path, f"{subject} must be at most {value} characters long.", rule)
-    if rule == "minimum":
-        return Problem(path, f"{subject} must be {value} or more.", rule)
-    if rule == "maximum":
-        return Problem(path, f"{subject} must be {value} or less.", rule)
-    if rule == "pattern":
-        return Problem(path, f"{subject} has an invalid format.", rule)
-    if rule == "not" and value == {}:
-        return Problem(path, f"{subject} is not allowed here.", rule)
-    if rule == "if":
-        return None  # the `then` branch reports what is wrong
-    return Problem(path, f"{subject}: {error.message}", rule)
+        for extra in sorted(key for key in error.instance if key not in allowed):
+            yield Problem((*path, extra), f"Unknown field: {format_path((*path, extra))}.", rule)
+    elif rule == "if":
+        return  # the `then` branch reports what is wrong
+    else:
+        yield Problem(path, _MESSAGES.get(rule, _other)(subject, value, error), rule)
+
+
+def _other(subject: str, _value: Any, error: ValidationError) -> str:
+    return f"{subject}: {error.message}"
+
+
+_MESSAGES = {
+    "type": lambda subject, value, _: f"{subject} must be {_TYPE_NAMES.get(value, value)}.",
+    "enum": lambda subject, value, _: f"{subject} must be one of {', '.join(json.dumps(v) for v in value)}.",
+    "const": lambda subject, value, _: f"{subject} must be {json.dumps(value)}.",
+    "minLength": lambda subject, value, _: f"{subject} must be at least {value} characters long.",
+    "maxLength": lambda subject, value, _: f"{subject} must be at most {value} characters long.",
+    "minimum": lambda subject, value, _: f"{subject} must be {value} or more.",
+    "maximum": lambda subject, value, _: f"{subject} must be {value} or less.",
+    "pattern": lambda subject, _value, _: f"{subject} has an invalid format.",
+    "not": lambda subject, value, error: _not_allowed(subject) if value == {} else _other(subject, value, error),
+}
+
+
+def _not_allowed(subject: str) -> str:
+    return f"{subject} is not allowed here."
 
 
 def format_path(path: Iterable[str | int]) -> str:

@@ -123,6 +123,7 @@ async def test_changes_stay_with_their_call_center(client):
         ),
         ({"statisticsSource": None}, ["statisticsSource must be a string."]),
         ({"enableReporting": True}, ["Unknown field: enableReporting."]),
+        ({"b": 1, "a": 2}, ["Unknown field: a.", "Unknown field: b."]),
         (
             {"collectionPeriodMinutes": 45, "generateDailyReport": "no", "reportingEmailAddress1": "ok@x.be"},
             ["collectionPeriodMinutes must be one of 15, 30, 60.", "generateDailyReport must be a boolean."],

@@ -3,8 +3,12 @@
 import json
 import shutil
 
+from aiohttp import web
+
 from simulator.api import statistics as statistics_api
+from simulator.app import create_app
 from simulator.resources import schemas_dir
+from simulator.scenario import load_scenario
 from simulator.schemas import SchemaStore
 from tests.conftest import CC1, WORKED_EXAMPLE, cc_path
 
@@ -46,3 +50,15 @@ async def test_an_unexpected_failure_is_a_json_500_without_a_traceback(example, 
     assert response.status == 500
     assert await response.json() == {"details": "Internal simulator error; the server log has the details."}
     assert "a bug in the statistics" in caplog.text
+
+
+async def test_any_other_framework_http_error_keeps_its_status_with_an_apio_body(aiohttp_client):
+    async def conflict(_request: web.Request) -> web.Response:
+        raise web.HTTPConflict()
+
+    app = create_app(load_scenario(WORKED_EXAMPLE))
+    app.router.add_get("/conflict", conflict)
+    client = await aiohttp_client(app)
+    response = await client.get("/conflict")
+    assert response.status == 409
+    assert await response.json() == {"details": "Conflict"}

@@ -292,7 +292,7 @@ def test_a_document_that_is_not_a_mapping_is_refused(tmp_path, text):
     path = write(tmp_path, "s.yaml", text)
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
-    assert caught.value.messages == [f"{path}: The body must be an object."]
+    assert caught.value.messages == [f"{path}: The scenario must be an object."]
 
 
 def test_a_missing_file_is_refused(tmp_path):

@@ -18,7 +18,7 @@ class ResponseSchemaViolation(InternalError):
     """The simulator was about to send a body its own schema forbids: a simulator bug, never hidden."""
 
 
-def respond(request: web.Request, schema: str, body: dict[str, Any], status: int = 200) -> web.Response:
+def respond(request: web.Request, schema: str, body: dict[str, Any]) -> web.Response:
     state = state_of(request)
     problems = state.schemas.problems(schema, body)
     if problems:
@@ -27,4 +27,4 @@ def respond(request: web.Request, schema: str, body: dict[str, Any], status: int
             f"Simulator bug: the response broke {state.schemas.file_name(schema)}, rule '{first.rule}' "
             f"at {first.where or 'the top level'}: {first.message}"
         )
-    return web.json_response(body, status=status)
+    return web.json_response(body)
