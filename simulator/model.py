@@ -37,6 +37,16 @@ class ReportingSettings:
     statistics_source: str | None = None
 
 
+# APIO's names for the reporting settings, in the order responses list them, and the fields they set.
+REPORTING_FIELDS = {
+    "generateDailyReport": "generate_daily_report",
+    "collectionPeriodMinutes": "collection_period_minutes",
+    "reportingEmailAddress1": "reporting_email_address1",
+    "reportingEmailAddress2": "reporting_email_address2",
+    "statisticsSource": "statistics_source",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     user_id: str

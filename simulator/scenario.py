@@ -13,6 +13,7 @@ import yaml
 
 from simulator.instants import InvalidDateTime, parse_instant
 from simulator.model import (
+    REPORTING_FIELDS,
     AgentSession,
     Call,
     CallCenter,
@@ -182,17 +183,11 @@ class _Builder:
         agent_ids = {agent.user_id for agent in agents}
         calls = [self.call(call, (*path, "calls", i), agent_ids) for i, call in enumerate(data.get("calls", []))]
         sessions = list(self.sessions(data.get("agentSessions", []), (*path, "agentSessions"), agent_ids))
-        reporting = data.get("reporting", {})
+        reporting = {REPORTING_FIELDS[name]: value for name, value in data.get("reporting", {}).items()}
         return CallCenter(
             service_user_id=data["id"],
             type=CallCenterType(data.get("type", CallCenterType.BASIC)),
-            reporting=ReportingSettings(
-                generate_daily_report=reporting.get("generateDailyReport", False),
-                collection_period_minutes=reporting.get("collectionPeriodMinutes", 30),
-                reporting_email_address1=reporting.get("reportingEmailAddress1"),
-                reporting_email_address2=reporting.get("reportingEmailAddress2"),
-                statistics_source=reporting.get("statisticsSource"),
-            ),
+            reporting=ReportingSettings(**reporting),
             agents=tuple(agents),
             calls=tuple(sorted(calls, key=lambda call: call.arrived_at)),
             sessions=tuple(sorted(sessions, key=lambda session: session.signed_in_at)),

@@ -5,17 +5,8 @@ from typing import Any
 
 from simulator.clock import Clock
 from simulator.errors import NotFound
-from simulator.model import CallCenter, CallCenterKey, ReportingSettings, Scenario
+from simulator.model import REPORTING_FIELDS, CallCenter, CallCenterKey, ReportingSettings, Scenario
 from simulator.schemas import SchemaStore
-
-# The update body's names, in the order responses list them, and the settings fields they set.
-REPORTING_FIELDS = {
-    "generateDailyReport": "generate_daily_report",
-    "collectionPeriodMinutes": "collection_period_minutes",
-    "reportingEmailAddress1": "reporting_email_address1",
-    "reportingEmailAddress2": "reporting_email_address2",
-    "statisticsSource": "statistics_source",
-}
 
 
 class SimulatorState:

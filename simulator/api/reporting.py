@@ -8,8 +8,7 @@ from simulator.api.body import read_json_object
 from simulator.api.paths import call_center_key
 from simulator.api.respond import respond, state_of
 from simulator.errors import BadMediaType, InvalidParameters
-from simulator.model import ReportingSettings
-from simulator.state import REPORTING_FIELDS
+from simulator.model import REPORTING_FIELDS, ReportingSettings
 
 
 async def get_reporting(request: web.Request) -> web.Response:
