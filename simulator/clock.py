@@ -10,10 +10,11 @@ WallClock = Callable[[], int]
 
 
 class Clock:
-    """Real time by default, or frozen at an instant (a scenario's `clock.now`)."""
+    """Real time by default, or frozen at an instant (a scenario's `clock.now`); either can be moved."""
 
     def __init__(self, frozen_at: Instant | None = None, wall_clock: WallClock = time.time_ns) -> None:
         self._frozen_at = frozen_at
+        self._offset = 0
         self._wall_clock = wall_clock
 
     @property
@@ -23,4 +24,14 @@ class Clock:
     def now(self) -> Instant:
         if self._frozen_at is not None:
             return self._frozen_at
-        return self._wall_clock() // 1000
+        return self._wall_clock() // 1000 + self._offset
+
+    def advance(self, micros: int) -> None:
+        """Move "now" forward (or back, with a negative duration), frozen or not."""
+        if self._frozen_at is not None:
+            self._frozen_at += micros
+        else:
+            self._offset += micros
+
+    def freeze(self, instant: Instant) -> None:
+        self._frozen_at = instant

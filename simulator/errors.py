@@ -1,7 +1,8 @@
 """APIO errors as exceptions that know their HTTP status and body; one middleware renders them.
 
 Two body shapes, as APIO documents them: a list of numbered error objects for 400 INVALID_PARAMETERS,
-and a single `details` string for the errors that have no documented number (404, 405, 413, 416, 500).
+and a single `details` string for the errors that have no documented number (401, 403, 404, 405, 413,
+416, 500). APIO core, in front of the gateway, answers its own 401s with `{"error": "..."}`.
 """
 
 from collections.abc import Iterable
@@ -41,6 +42,25 @@ class InvalidParameters(ApioError):
 
     def body(self) -> dict[str, Any]:
         return {"errors": [{"code": INVALID_PARAMETERS, "message": message} for message in self.messages]}
+
+
+class Unauthorized(ApioError):
+    """401 from the gateway: no session, a wrong password, an expired or unknown session."""
+
+    status = 401
+
+
+class CoreUnauthorized(ApioError):
+    """401 from APIO core (login, tokens, the proxy prefix): its body is `{"error": "..."}`."""
+
+    status = 401
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.message}
+
+
+class Forbidden(ApioError):
+    status = 403
 
 
 class NotFound(ApioError):

@@ -5,7 +5,7 @@ kept apart, in `simulator.state`.
 """
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from simulator.instants import Instant, seconds
 
@@ -124,11 +124,64 @@ class CallCenterKey:
     call_center_id: str
 
 
+class Level(IntEnum):
+    """APIO's user levels, as `profile.user_level` gives them."""
+
+    USER = 0
+    DEPARTMENT = 4
+    GROUP = 8
+    TENANT = 12
+    SYSTEM = 16
+
+
+LEVEL_NAMES = {
+    "user": Level.USER,
+    "department": Level.DEPARTMENT,
+    "group": Level.GROUP,
+    "tenant": Level.TENANT,
+    "system": Level.SYSTEM,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reseller:
+    """An APIO reseller: owns some tenants (TenantData) and groups (GroupData)."""
+
+    reseller_id: str
+    tenants: frozenset[str] = frozenset()
+    groups: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ApiUser:
+    """A user who may call the API, with the tenant and group the level needs."""
+
+    username: str
+    password: str
+    level: Level
+    tenant_id: str | None = None
+    group_id: str | None = None
+    user_id: str | None = None
+    reseller: Reseller | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettings:
+    enabled: bool = True
+    session_minutes: int = 480
+    access_token_minutes: int = 15
+    refresh_token_minutes: int = 7 * 24 * 60
+    reseller_group_check: bool = True
+    reseller_tenant_check: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     tenants: dict[str, Tenant]
     frozen_now: Instant | None = None
+    auth: AuthSettings = AuthSettings()
+    api_users: dict[str, ApiUser] = field(default_factory=dict)
 
     def call_centers(self) -> dict[CallCenterKey, CallCenter]:
         return {

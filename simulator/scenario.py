@@ -13,14 +13,18 @@ import yaml
 
 from simulator.instants import InvalidDateTime, parse_instant
 from simulator.model import (
+    LEVEL_NAMES,
     REPORTING_FIELDS,
     AgentSession,
+    ApiUser,
+    AuthSettings,
     Call,
     CallCenter,
     CallCenterType,
     Group,
     Outcome,
     ReportingSettings,
+    Reseller,
     Scenario,
     Tenant,
     User,
@@ -142,7 +146,70 @@ class _Builder:
             if tenant_data["id"] in tenants:
                 self.problem((*path, "id"), f"repeats the tenant id {tenant_data['id']!r}.")
             tenants[tenant_data["id"]] = self.tenant(tenant_data, path)
-        return Scenario(name=data.get("name", default_name), tenants=tenants, frozen_now=frozen_now)
+        resellers = self.resellers(data.get("resellers", []), tenants)
+        return Scenario(
+            name=data.get("name", default_name),
+            tenants=tenants,
+            frozen_now=frozen_now,
+            auth=_auth_settings(data.get("auth", True)),
+            api_users=self.api_users(data.get("apiUsers", []), tenants, resellers),
+        )
+
+    def resellers(self, items: list[dict[str, Any]], tenants: dict[str, Tenant]) -> dict[str, Reseller]:
+        resellers: dict[str, Reseller] = {}
+        for r, data in enumerate(items):
+            path: Place = ("resellers", r)
+            if data["id"] in resellers:
+                self.problem((*path, "id"), f"repeats the reseller id {data['id']!r}.")
+            for t, tenant_id in enumerate(data.get("tenants", [])):
+                self.tenant_reference(tenant_id, None, (*path, "tenants", t), tenants)
+            for g, group in enumerate(data.get("groups", [])):
+                self.tenant_reference(group["tenant"], group["group"], (*path, "groups", g), tenants)
+            resellers[data["id"]] = Reseller(
+                reseller_id=data["id"],
+                tenants=frozenset(data.get("tenants", [])),
+                groups=frozenset((group["tenant"], group["group"]) for group in data.get("groups", [])),
+            )
+        return resellers
+
+    def api_users(
+        self, items: list[dict[str, Any]], tenants: dict[str, Tenant], resellers: dict[str, Reseller]
+    ) -> dict[str, ApiUser]:
+        users: dict[str, ApiUser] = {}
+        for u, data in enumerate(items):
+            path: Place = ("apiUsers", u)
+            if data["username"] in users:
+                self.problem((*path, "username"), f"repeats the username {data['username']!r}.")
+            if "tenant" in data:
+                self.tenant_reference(data["tenant"], data.get("group"), path, tenants)
+            if "userId" in data and self._user_known(data, tenants):
+                group = tenants[data["tenant"]].groups[data["group"]]
+                if data["userId"] not in group.users:
+                    self.problem((*path, "userId"), f"names {data['userId']!r}, who is not a user of this group.")
+            if "reseller" in data and data["reseller"] not in resellers:
+                self.problem((*path, "reseller"), f"names the reseller {data['reseller']!r}, which is not declared.")
+            users[data["username"]] = ApiUser(
+                username=data["username"],
+                password=data["password"],
+                level=LEVEL_NAMES[data["level"]],
+                tenant_id=data.get("tenant"),
+                group_id=data.get("group"),
+                user_id=data.get("userId"),
+                reseller=resellers.get(data.get("reseller", "")),
+            )
+        return users
+
+    @staticmethod
+    def _user_known(data: dict[str, Any], tenants: dict[str, Tenant]) -> bool:
+        tenant = tenants.get(data["tenant"])
+        return tenant is not None and data["group"] in tenant.groups
+
+    def tenant_reference(self, tenant_id: str, group_id: str | None, path: Place, tenants: dict[str, Tenant]) -> None:
+        tenant = tenants.get(tenant_id)
+        if tenant is None:
+            self.problem(path, f"names the tenant {tenant_id!r}, which is not declared.")
+        elif group_id is not None and group_id not in tenant.groups:
+            self.problem(path, f"names the group {group_id!r}, which is not declared in tenant {tenant_id!r}.")
 
     def tenant(self, data: dict[str, Any], path: Place) -> Tenant:
         groups_data = data.get("groups", [])
@@ -236,6 +303,20 @@ class _Builder:
             else:
                 furthest[session.agent] = (s, session)
             yield session
+
+
+def _auth_settings(value: bool | dict[str, Any]) -> AuthSettings:
+    if isinstance(value, bool):
+        return AuthSettings(enabled=value)
+    names = {
+        "enabled": "enabled",
+        "sessionMinutes": "session_minutes",
+        "accessTokenMinutes": "access_token_minutes",
+        "refreshTokenMinutes": "refresh_token_minutes",
+        "resellerGroupCheck": "reseller_group_check",
+        "resellerTenantCheck": "reseller_tenant_check",
+    }
+    return AuthSettings(**{names[key]: item for key, item in value.items()})
 
 
 def _ends_after(session: AgentSession, instant: int | None) -> bool:

@@ -94,12 +94,25 @@ class SchemaStore:
 
 
 def _leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
-    """The innermost errors: `if/then` and `$ref` wrap the ones that say what is wrong."""
+    """The innermost errors: `anyOf` and `oneOf` wrap the ones that say what is wrong.
+
+    Of their branches, only those whose type fits the value speak (an object given for "a boolean or an
+    object" is judged as an object); when none fits, all do.
+    """
     for error in errors:
-        if error.context:
-            yield from _leaves(error.context)
-        else:
+        if not error.context:
             yield error
+            continue
+        branches: dict[Any, list[ValidationError]] = {}
+        for inner in error.context:
+            branches.setdefault(inner.relative_schema_path[0], []).append(inner)
+        fitting = [
+            branch
+            for branch in branches.values()
+            if not any(inner.validator == "type" and inner.absolute_path == error.absolute_path for inner in branch)
+        ]
+        for branch in fitting or branches.values():
+            yield from _leaves(branch)
 
 
 def _describe(error: ValidationError, whole: str) -> Iterator[Problem]:

@@ -323,3 +323,119 @@ def test_validate_command_reports_every_problem_and_fails(tmp_path, capsys):
         '"busyOverflow".'
     ]
     assert captured.out.splitlines() == [f"{DEFAULT_SCENARIO}: ok (3 call centers, 90 calls)"]
+
+
+def with_api_users(*users: dict, resellers: list | None = None, auth=None) -> dict:
+    data = base()
+    data["apiUsers"] = list(users)
+    if resellers is not None:
+        data["resellers"] = resellers
+    if auth is not None:
+        data["auth"] = auth
+    return data
+
+
+def test_api_users_and_resellers_build_the_model():
+    scenario = parse_scenario(
+        with_api_users(
+            {"username": "admin", "password": "pw", "level": "system", "reseller": "r"},
+            {"username": "end", "password": "pw", "level": "user", "tenant": "t", "group": "g", "userId": "a@x.test"},
+            resellers=[{"id": "r", "tenants": ["t"], "groups": [{"tenant": "t", "group": "g"}]}],
+            auth={"sessionMinutes": 5, "resellerTenantCheck": True},
+        ),
+        "s",
+    )
+    admin = scenario.api_users["admin"]
+    assert admin.level == 16
+    assert admin.reseller.groups == frozenset({("t", "g")})
+    assert scenario.api_users["end"].user_id == "a@x.test"
+    assert (scenario.auth.enabled, scenario.auth.session_minutes, scenario.auth.reseller_tenant_check) == (
+        True,
+        5,
+        True,
+    )
+    assert scenario.auth.access_token_minutes == 15
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        (
+            with_api_users({"username": "u", "password": "p", "level": "group", "tenant": "t"}),
+            ["s.yaml: apiUsers[0].group is required."],
+        ),
+        (
+            with_api_users({"username": "u", "password": "p", "level": "user", "tenant": "t", "group": "g"}),
+            ["s.yaml: apiUsers[0].userId is required."],
+        ),
+        (
+            with_api_users({"username": "u", "password": "p", "level": "system", "tenant": "t"}),
+            ["s.yaml: apiUsers[0].tenant is not allowed here."],
+        ),
+        (
+            with_api_users({"username": "u", "password": "p", "level": "admin"}),
+            ['s.yaml: apiUsers[0].level must be one of "user", "department", "group", "tenant", "system".'],
+        ),
+        (
+            with_api_users(
+                {"username": "u", "password": "p", "level": "group", "tenant": "t", "group": "g", "reseller": "r"}
+            ),
+            ["s.yaml: apiUsers[0].reseller is not allowed here."],
+        ),
+        (
+            with_api_users(auth={"sessionMinutes": 0}),
+            ["s.yaml: auth.sessionMinutes must be 1 or more."],
+        ),
+        (
+            with_api_users(auth="maybe"),
+            ["s.yaml: auth must be a boolean."],
+        ),
+    ],
+)
+def test_api_user_schema_errors(scenario, expected):
+    assert messages_of(scenario) == expected
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        (
+            with_api_users({"username": "u", "password": "p", "level": "tenant", "tenant": "nope"}),
+            ["s.yaml: apiUsers[0] names the tenant 'nope', which is not declared."],
+        ),
+        (
+            with_api_users({"username": "u", "password": "p", "level": "group", "tenant": "t", "group": "nope"}),
+            ["s.yaml: apiUsers[0] names the group 'nope', which is not declared in tenant 't'."],
+        ),
+        (
+            with_api_users(
+                {"username": "u", "password": "p", "level": "user", "tenant": "t", "group": "g", "userId": "z@x.test"}
+            ),
+            ["s.yaml: apiUsers[0].userId names 'z@x.test', who is not a user of this group."],
+        ),
+        (
+            with_api_users({"username": "u", "password": "p", "level": "system", "reseller": "r9"}),
+            ["s.yaml: apiUsers[0].reseller names the reseller 'r9', which is not declared."],
+        ),
+        (
+            with_api_users(
+                {"username": "u", "password": "p", "level": "system"},
+                {"username": "u", "password": "q", "level": "system"},
+            ),
+            ["s.yaml: apiUsers[1].username repeats the username 'u'."],
+        ),
+        (
+            with_api_users(resellers=[{"id": "r", "tenants": ["t", "t9"], "groups": [{"tenant": "t", "group": "g9"}]}]),
+            [
+                "s.yaml: resellers[0].tenants[1] names the tenant 't9', which is not declared.",
+                "s.yaml: resellers[0].groups[0] names the group 'g9', which is not declared in tenant 't'.",
+            ],
+        ),
+        (
+            with_api_users(resellers=[{"id": "r"}, {"id": "r"}]),
+            ["s.yaml: resellers[1].id repeats the reseller id 'r'."],
+        ),
+    ],
+)
+def test_api_user_reference_errors(scenario, expected):
+    assert messages_of(scenario) == expected
