@@ -1,11 +1,14 @@
 """Wiring: the aiohttp application of one simulated platform."""
 
 import logging
+from collections.abc import Collection
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from simulator.api import add_routes
+from simulator.api.cors import cors_middleware
+from simulator.api.guard import authentication
 from simulator.api.respond import STATE
 from simulator.clock import Clock
 from simulator.errors import ApioError, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge, ProtocolError
@@ -25,10 +28,16 @@ def create_app(
     *,
     clock: Clock | None = None,
     schemas: SchemaStore | None = None,
+    auth: bool | None = None,
+    cors_origins: Collection[str] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> web.Application:
-    app = web.Application(middlewares=[apio_errors], client_max_size=max_body_bytes)
-    app[STATE] = SimulatorState(scenario, clock=clock, schemas=schemas)
+    """The simulator on `scenario`. `auth` overrides the scenario's own setting; `cors_origins` turns CORS on."""
+    middlewares = [apio_errors, authentication]
+    if cors_origins:
+        middlewares.insert(0, cors_middleware(cors_origins))  # outermost: error answers need CORS headers too
+    app = web.Application(middlewares=middlewares, client_max_size=max_body_bytes)
+    app[STATE] = SimulatorState(scenario, clock=clock, schemas=schemas, auth=auth)
     app[BODY_LIMIT] = max_body_bytes
     add_routes(app)
     return app

@@ -30,6 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})"
     )
 
+    serve.add_argument(
+        "--no-auth", action="store_true", help="serve without authentication, whatever the scenario says"
+    )
+    serve.add_argument(
+        "--cors",
+        metavar="ORIGINS",
+        help="allow these browser origins, comma-separated (e.g. http://localhost:3000), or * for any",
+    )
+
     validate = commands.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("files", type=Path, nargs="+", metavar="FILE")
     return parser
@@ -39,7 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "validate":
         return validate(args.files)
-    return serve(args.scenario or default_scenario(), args.host, args.port)
+    cors = [origin.strip() for origin in (args.cors or "").split(",") if origin.strip()]
+    return serve(
+        args.scenario or default_scenario(), args.host, args.port, auth=False if args.no_auth else None, cors=cors
+    )
 
 
 def validate(files: Sequence[Path]) -> int:
@@ -61,7 +73,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def serve(scenario_path: Path, host: str, port: int) -> int:
+def serve(scenario_path: Path, host: str, port: int, auth: bool | None = None, cors: Sequence[str] = ()) -> int:
     try:
         scenario = load_scenario(scenario_path)
     except ScenarioError as error:
@@ -69,7 +81,8 @@ def serve(scenario_path: Path, host: str, port: int) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(_serve_forever(create_app(scenario), scenario.name, host, port))
+        app = create_app(scenario, auth=auth, cors_origins=cors)
+        asyncio.run(_serve_forever(app, scenario.name, host, port))
     except KeyboardInterrupt:
         pass
     except OSError as exc:

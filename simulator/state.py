@@ -3,6 +3,7 @@
 from dataclasses import replace
 from typing import Any
 
+from simulator.auth import Credentials
 from simulator.clock import Clock
 from simulator.errors import NotFound
 from simulator.model import REPORTING_FIELDS, CallCenter, CallCenterKey, ReportingSettings, Scenario
@@ -10,12 +11,20 @@ from simulator.schemas import SchemaStore
 
 
 class SimulatorState:
-    """One simulated platform: the scenario, the reporting settings as clients left them, and the clock."""
+    """One simulated platform: the scenario, what clients changed (settings, logins), and the clock."""
 
-    def __init__(self, scenario: Scenario, clock: Clock | None = None, schemas: SchemaStore | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        clock: Clock | None = None,
+        schemas: SchemaStore | None = None,
+        auth: bool | None = None,
+    ) -> None:
         self.scenario = scenario
         self.clock = clock or Clock(frozen_at=scenario.frozen_now)
         self.schemas = schemas or SchemaStore()
+        self.auth_enabled = scenario.auth.enabled if auth is None else auth
+        self.credentials = Credentials(scenario.api_users, scenario.auth, self.clock)
         self._call_centers = scenario.call_centers()
         self._reporting = {key: cc.reporting for key, cc in self._call_centers.items()}
 

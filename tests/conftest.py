@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from simulator.api.respond import STATE
 from simulator.app import create_app
 from simulator.clock import Clock
 from simulator.instants import parse_instant
@@ -34,9 +35,19 @@ CC1 = ("example", "example-group", "cc1@example.test")
 
 @pytest.fixture
 def make_client(aiohttp_client: Callable[..., Awaitable[TestClient]]) -> MakeClient:
-    """A client of a fresh simulator: a scenario path or dict (default: the default scenario)."""
+    """A client of a fresh simulator: a scenario path or dict (default: the default scenario).
 
-    async def make(scenario: Path | dict[str, Any] | None = None, *, now: str | None = None, **options: Any):
+    Where authentication is on, the client logs in through the gateway as `login` (password = username,
+    as in the default scenario) and keeps the sessionid cookie; `login=None` stays logged out.
+    """
+
+    async def make(
+        scenario: Path | dict[str, Any] | None = None,
+        *,
+        now: str | None = None,
+        login: str | None = "apio-admin",
+        **options: Any,
+    ) -> TestClient:
         if isinstance(scenario, dict):
             loaded = parse_scenario(scenario, "test scenario")
         else:
@@ -44,7 +55,11 @@ def make_client(aiohttp_client: Callable[..., Awaitable[TestClient]]) -> MakeCli
             if scenario is None and now is None:
                 now = DEFAULT_NOW
         clock = Clock(frozen_at=parse_instant(now)) if now else None
-        return await aiohttp_client(create_app(loaded, clock=clock, **options))
+        client = await aiohttp_client(create_app(loaded, clock=clock, **options))
+        if login is not None and client.app[STATE].auth_enabled:
+            response = await client.post("/api/v1/login/", json={"username": login, "password": login})
+            assert response.status == 200, await response.text()
+        return client
 
     return make
 

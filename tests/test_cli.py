@@ -45,17 +45,39 @@ def get(url: str, body: dict | None = None) -> tuple[int, dict]:
         return error.code, json.load(error)
 
 
-def test_serve_answers_on_the_default_scenario():
+BASIC_REPORTING = (
+    "/api/v1/tenants/foo/groups/foogroup/services/call_centers/APIOTestCCBasic@sip.netaxis.be"
+    "/instance_statistics_reporting/"
+)
+
+
+def test_serve_answers_on_the_default_scenario_with_authentication_on():
     process, url = start()
     try:
         assert url.startswith("http://127.0.0.1:")
-        status, body = get(
-            url + "/api/v1/tenants/foo/groups/foogroup/services/call_centers/"
-            "APIOTestCCBasic@sip.netaxis.be/instance_statistics_reporting/"
+        status, body = get(url + BASIC_REPORTING)
+        assert (status, body) == (401, {"details": "Authentication credentials were not provided."})
+        login = urllib.request.Request(
+            url + "/api/v1/login/",
+            data=json.dumps({"username": "apio-admin", "password": "apio-admin"}).encode(),
+            method="POST",
         )
-        assert (status, body) == (200, {"generateDailyReport": False, "collectionPeriodMinutes": 30})
+        with urllib.request.urlopen(login, timeout=10) as response:
+            cookie = response.headers["Set-Cookie"].split(";")[0]
+        request = urllib.request.Request(url + BASIC_REPORTING, headers={"Cookie": cookie})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.load(response) == {"generateDailyReport": False, "collectionPeriodMinutes": 30}
         status, body = get(url + "/nowhere")
         assert (status, body) == (404, {"details": "No such endpoint: /nowhere"})
+    finally:
+        stop(process)
+
+
+def test_serve_without_authentication():
+    process, url = start("--no-auth")
+    try:
+        status, body = get(url + BASIC_REPORTING)
+        assert (status, body) == (200, {"generateDailyReport": False, "collectionPeriodMinutes": 30})
     finally:
         stop(process)
 

@@ -1,0 +1,39 @@
+"""CORS for browser-based portals pointed at the simulator (`--cors ORIGINS`)."""
+
+from collections.abc import Collection
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+ALLOWED_METHODS = "GET, PUT, POST, OPTIONS"
+DEFAULT_HEADERS = "Authorization, Content-Type"
+
+
+def cors_middleware(origins: Collection[str]) -> Middleware:
+    """Answer preflights and mark responses for `origins` ("*" allows any origin), with credentials.
+
+    Credentials (the sessionid cookie, Authorization) rule out a literal "*" in the answer, so the
+    caller's origin is echoed. A preflight from another origin goes on to routing and gets its 405.
+    """
+    any_origin = "*" in origins
+
+    @web.middleware
+    async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        if origin is None or not (any_origin or origin in origins):
+            return await handler(request)
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            response: web.StreamResponse = web.Response(status=204)
+            response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+            response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+                "Access-Control-Request-Headers", DEFAULT_HEADERS
+            )
+            response.headers["Access-Control-Max-Age"] = "600"
+        else:
+            response = await handler(request)
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.headers.add("Vary", "Origin")
+        return response
+
+    return cors
