@@ -1,8 +1,9 @@
 """Requests per second and latency of the three endpoints on the default scenario.
 
-Starts `apio-sim serve` in its own process on a free loopback port, then sends a bounded number of
-requests from this process with a fixed number of concurrent connections, per endpoint. Also times the
-statistics computation alone, in process. Loopback only; every loop is bounded.
+Starts `apio-sim serve` in its own process on a free loopback port, logs in through the gateway (as a
+real client must: authentication is on), then sends a bounded number of requests from this process with a
+fixed number of concurrent connections, per endpoint. Also times the statistics computation alone, in
+process. Loopback only; every loop is bounded.
 
     python bench/bench_endpoints.py [--requests 4000] [--concurrency 16]
 """
@@ -45,7 +46,11 @@ async def load(url: str, method: str, body: dict | None, requests: int, concurre
             latencies.append(time.perf_counter() - began)
 
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    jar = aiohttp.CookieJar(unsafe=True)  # the session cookie of an IP-address host
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as session:
+        login = {"username": "apio-admin", "password": "apio-admin"}
+        async with session.post(url.split("/api/")[0] + "/api/v1/login/", json=login) as response:
+            assert response.status == 200, response.status
         began = time.perf_counter()
         await asyncio.gather(*(worker(session) for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
