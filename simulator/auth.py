@@ -17,6 +17,7 @@ from simulator.instants import MICROS_PER_SECOND, Instant, seconds
 from simulator.model import ApiUser, AuthSettings, Level
 
 NO_RIGHTS = "You do not have the rights to access this resource."
+_PURGE_FLOOR = 1024
 
 
 def check_rights(user: ApiUser, tenant_id: str, group_id: str, settings: AuthSettings) -> None:
@@ -61,7 +62,12 @@ class Credentials:
         self.settings = settings
         self._clock = clock
         self._grants: dict[str, _Grant] = {}
+        self._purge_above = _PURGE_FLOOR
         self._signing_key = secrets.token_bytes(32)
+
+    def __len__(self) -> int:
+        """How many sessions and tokens are held, expired ones not yet purged included."""
+        return len(self._grants)
 
     def authenticate(self, username: object, password: object) -> ApiUser | None:
         user = self.users.get(username) if isinstance(username, str) else None
@@ -107,7 +113,12 @@ class Credentials:
         return grant
 
     def _grant(self, key: str, user: ApiUser, kind: str, minutes: int, login: str) -> None:
-        self._grants[key] = _Grant(user, kind, self._clock.now() + seconds(60 * minutes), login)
+        now = self._clock.now()
+        if len(self._grants) >= self._purge_above:
+            # Expired grants nobody presents again would pile up: drop them, at amortised O(1) per login.
+            self._grants = {k: grant for k, grant in self._grants.items() if grant.expires_at > now}
+            self._purge_above = max(_PURGE_FLOOR, 2 * len(self._grants))
+        self._grants[key] = _Grant(user, kind, now + seconds(60 * minutes), login)
 
     def _token(self, user: ApiUser, kind: str, login: str) -> str:
         """A signed JWT (HS256), so clients that read `exp` from their tokens work as with APIO core."""
