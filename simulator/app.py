@@ -8,39 +8,69 @@ from aiohttp.typedefs import Handler
 
 from simulator.api import add_routes
 from simulator.api.cors import cors_middleware
+from simulator.api.faults import faults_and_journal
 from simulator.api.guard import authentication
-from simulator.api.respond import STATE
-from simulator.clock import Clock
-from simulator.errors import ApioError, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge, ProtocolError
+from simulator.api.respond import NAMESPACE, SIMULATOR, render_error, simulator_of
+from simulator.control import add_control_routes
+from simulator.control.access import control_access
+from simulator.errors import ApioError, HttpError, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge
+from simulator.instants import Instant
 from simulator.model import Scenario
 from simulator.schemas import SchemaStore
-from simulator.state import SimulatorState
+from simulator.state import DEFAULT_NAMESPACE, MAX_NAMESPACES, Options, Simulator
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-"""Request bodies above this size are refused with 413."""
-BODY_LIMIT = web.AppKey("body_limit", int)
+"""Bodies to the emulated API above this size are refused with 413."""
+MAX_SCENARIO_BYTES = 64 * 1024 * 1024
+"""Scenarios loaded through PUT /__sim/scenario may be this large."""
+NAMESPACE_HEADER = "X-Apio-Sim-Namespace"
 
 
 def create_app(
     scenario: Scenario,
     *,
-    clock: Clock | None = None,
+    now: Instant | None = None,
     schemas: SchemaStore | None = None,
     auth: bool | None = None,
     cors_origins: Collection[str] = (),
+    journal_size: int = 1000,
+    max_namespaces: int = MAX_NAMESPACES,
+    admin_token: str | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> web.Application:
-    """The simulator on `scenario`. `auth` overrides the scenario's own setting; `cors_origins` turns CORS on."""
-    middlewares = [apio_errors, authentication]
+    """The simulator on `scenario`.
+
+    `now` freezes the clock (else the scenario's `clock.now`, else real time); `auth` overrides the
+    scenario's own setting; `cors_origins` turns CORS on; `admin_token` guards the control API.
+    """
+    middlewares = [namespaces, faults_and_journal, apio_errors, control_access, authentication]
     if cors_origins:
         middlewares.insert(0, cors_middleware(cors_origins))  # outermost: error answers need CORS headers too
-    app = web.Application(middlewares=middlewares, client_max_size=max_body_bytes)
-    app[STATE] = SimulatorState(scenario, clock=clock, schemas=schemas, auth=auth)
-    app[BODY_LIMIT] = max_body_bytes
+    app = web.Application(middlewares=middlewares, client_max_size=max(max_body_bytes, MAX_SCENARIO_BYTES))
+    options = Options(
+        auth=auth,
+        now=now,
+        journal_size=journal_size,
+        max_namespaces=max_namespaces,
+        admin_token=admin_token,
+        max_body_bytes=max_body_bytes,
+    )
+    app[SIMULATOR] = Simulator(scenario, schemas, options)
     add_routes(app)
+    add_control_routes(app)
     return app
+
+
+@web.middleware
+async def namespaces(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Find the request's namespace (the X-Apio-Sim-Namespace header; default: "default")."""
+    try:
+        request[NAMESPACE] = simulator_of(request).namespace(request.headers.get(NAMESPACE_HEADER, DEFAULT_NAMESPACE))
+    except ApioError as error:
+        return render_error(request, error)
+    return await handler(request)
 
 
 @web.middleware
@@ -64,15 +94,6 @@ def _from_aiohttp(request: web.Request, exc: web.HTTPException) -> ApioError:
     if isinstance(exc, web.HTTPMethodNotAllowed):
         return MethodNotAllowed(f"Method {request.method} is not allowed on {request.path}", exc.allowed_methods)
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
-        return PayloadTooLarge(f"The request body is larger than {request.app[BODY_LIMIT]} bytes.")
-    return ProtocolError(exc.status, exc.reason)
-
-
-def render_error(request: web.Request, error: ApioError) -> web.Response:
-    body = error.body()
-    problems = request.app[STATE].schemas.problems("error", body)
-    if problems:  # a simulator bug; say so rather than send a body that breaks the documented shape
-        log.error("error body broke error.schema.json: %s", problems[0].message)
-        body = {"details": f"Simulator bug: an error body broke error.schema.json: {problems[0].message}"}
-        return web.json_response(body, status=500)
-    return web.json_response(body, status=error.status, headers=error.headers())
+        limit = max(simulator_of(request).options.max_body_bytes, MAX_SCENARIO_BYTES)
+        return PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    return HttpError(exc.status, exc.reason)

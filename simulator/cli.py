@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -39,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow these browser origins, comma-separated (e.g. http://localhost:3000), or * for any",
     )
 
+    serve.add_argument(
+        "--journal-size", type=int, default=1000, metavar="N", help="requests the journal keeps (default 1000)"
+    )
+    serve.add_argument("--admin-token", metavar="TOKEN", help="require 'Authorization: Bearer TOKEN' on /__sim/")
+
     validate = commands.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("files", type=Path, nargs="+", metavar="FILE")
     return parser
@@ -49,9 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         return validate(args.files)
     cors = [origin.strip() for origin in (args.cors or "").split(",") if origin.strip()]
-    return serve(
-        args.scenario or default_scenario(), args.host, args.port, auth=False if args.no_auth else None, cors=cors
-    )
+    options = {
+        "auth": False if args.no_auth else None,
+        "cors_origins": cors,
+        "journal_size": args.journal_size,
+        "admin_token": args.admin_token,
+    }
+    return serve(args.scenario or default_scenario(), args.host, args.port, **options)
 
 
 def validate(files: Sequence[Path]) -> int:
@@ -73,7 +83,8 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def serve(scenario_path: Path, host: str, port: int, auth: bool | None = None, cors: Sequence[str] = ()) -> int:
+def serve(scenario_path: Path, host: str, port: int, **options: Any) -> int:
+    """Serve until interrupted; `options` are those of `create_app`."""
     try:
         scenario = load_scenario(scenario_path)
     except ScenarioError as error:
@@ -81,7 +92,7 @@ def serve(scenario_path: Path, host: str, port: int, auth: bool | None = None, c
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        app = create_app(scenario, auth=auth, cors_origins=cors)
+        app = create_app(scenario, **options)
         asyncio.run(_serve_forever(app, scenario.name, host, port))
     except KeyboardInterrupt:
         pass

@@ -35,3 +35,8 @@ class Clock:
 
     def freeze(self, instant: Instant) -> None:
         self._frozen_at = instant
+
+    def real_time(self) -> None:
+        """Back to the wall clock, with no offset."""
+        self._frozen_at = None
+        self._offset = 0

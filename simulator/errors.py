@@ -92,8 +92,8 @@ class InternalError(ApioError):
     status = 500
 
 
-class ProtocolError(ApioError):
-    """Any other HTTP error the server framework raises while reading a request (e.g. a broken body)."""
+class HttpError(ApioError):
+    """An error of any status with a `details` body: framework errors, and errors injected as faults."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)

@@ -6,6 +6,7 @@ kept apart, in `simulator.state`.
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import Any
 
 from simulator.instants import Instant, seconds
 
@@ -182,6 +183,10 @@ class Scenario:
     frozen_now: Instant | None = None
     auth: AuthSettings = AuthSettings()
     api_users: dict[str, ApiUser] = field(default_factory=dict)
+    faults: tuple[dict[str, Any], ...] = ()
+    document: dict[str, Any] = field(default_factory=dict)
+    """The scenario file as loaded: what `GET /__sim/scenario` starts from."""
+    content_hash: str = ""
 
     def call_centers(self) -> dict[CallCenterKey, CallCenter]:
         return {

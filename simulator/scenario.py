@@ -4,6 +4,8 @@ A bad file is refused with every problem found, each naming the file, the place 
 wrong: `scenarios/x.yaml: tenants[0].groups[0].callCenters[1].calls[12].outcome must be one of ...`.
 """
 
+import copy
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from simulator.faults import InvalidFault, parse_action
 from simulator.instants import InvalidDateTime, parse_instant
 from simulator.model import (
     LEVEL_NAMES,
@@ -112,6 +115,12 @@ def parse_scenario(
     return scenario
 
 
+def content_hash(document: Any) -> str:
+    """A hash of the scenario's content, the same whatever its formatting (YAML or JSON, key order)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
 class _Builder:
     """Builds the model from a schema-valid document, collecting what the schema cannot check."""
 
@@ -147,12 +156,20 @@ class _Builder:
                 self.problem((*path, "id"), f"repeats the tenant id {tenant_data['id']!r}.")
             tenants[tenant_data["id"]] = self.tenant(tenant_data, path)
         resellers = self.resellers(data.get("resellers", []), tenants)
+        for f, rule in enumerate(data.get("faults", [])):
+            try:
+                parse_action(rule["action"])
+            except InvalidFault as exc:
+                self.problem(("faults", f, "action"), f"is refused: {exc}")
         return Scenario(
             name=data.get("name", default_name),
             tenants=tenants,
             frozen_now=frozen_now,
             auth=_auth_settings(data.get("auth", True)),
             api_users=self.api_users(data.get("apiUsers", []), tenants, resellers),
+            faults=tuple(data.get("faults", [])),
+            document=copy.deepcopy(data),
+            content_hash=content_hash(data),
         )
 
     def resellers(self, items: list[dict[str, Any]], tenants: dict[str, Tenant]) -> dict[str, Reseller]:

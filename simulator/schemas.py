@@ -147,6 +147,8 @@ _MESSAGES = {
     "minimum": lambda subject, value, _: f"{subject} must be {value} or more.",
     "maximum": lambda subject, value, _: f"{subject} must be {value} or less.",
     "pattern": lambda subject, _value, _: f"{subject} has an invalid format.",
+    "minProperties": lambda subject, value, _: f"{subject} must have at least {value} field(s).",
+    "maxProperties": lambda subject, value, _: f"{subject} must have at most {value} field(s).",
     "not": lambda subject, value, error: _not_allowed(subject) if value == {} else _other(subject, value, error),
 }
 

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from simulator.api.respond import STATE
+from simulator.api.respond import SIMULATOR
 from simulator.app import create_app
-from simulator.clock import Clock
 from simulator.instants import parse_instant
 from simulator.resources import scenarios_dir
 from simulator.scenario import load_scenario, parse_scenario
+from simulator.state import Namespace
 
 DEFAULT_SCENARIO = scenarios_dir() / "default.yaml"
 WORKED_EXAMPLE = scenarios_dir() / "worked-example.yaml"
@@ -54,14 +54,19 @@ def make_client(aiohttp_client: Callable[..., Awaitable[TestClient]]) -> MakeCli
             loaded = load_scenario(scenario or DEFAULT_SCENARIO)
             if scenario is None and now is None:
                 now = DEFAULT_NOW
-        clock = Clock(frozen_at=parse_instant(now)) if now else None
-        client = await aiohttp_client(create_app(loaded, clock=clock, **options))
-        if login is not None and client.app[STATE].auth_enabled:
+        frozen = parse_instant(now) if now else None
+        client = await aiohttp_client(create_app(loaded, now=frozen, **options))
+        if login is not None and namespace_of(client).auth_enabled:
             response = await client.post("/api/v1/login/", json={"username": login, "password": login})
             assert response.status == 200, await response.text()
         return client
 
     return make
+
+
+def namespace_of(client: TestClient, name: str = "default") -> Namespace:
+    """The simulator state behind a test client (to move its clock, say)."""
+    return client.app[SIMULATOR].namespace(name)
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ import json
 import pytest
 import yaml
 
-from simulator.api.respond import STATE
 from simulator.instants import seconds
-from tests.conftest import DEFAULT_SCENARIO, cc_path
+from tests.conftest import DEFAULT_SCENARIO, cc_path, namespace_of
 
 NO_RIGHTS = {"details": "You do not have the rights to access this resource."}
 RANGE = {"statisticsRange": {"start": "2021-03-01T00:00:00+01:00", "end": "2021-03-06T00:00:00+01:00"}}
@@ -260,7 +259,7 @@ async def test_logout_ends_the_session(client):
 
 async def test_a_session_expires_on_the_simulator_clock(client):
     path = cc_path(*BASIC, "instance_statistics_reporting")
-    clock = client.app[STATE].clock
+    clock = namespace_of(client).clock
     clock.advance(479 * MINUTE)
     assert (await client.get(path)).status == 200
     clock.advance(MINUTE)
@@ -271,9 +270,9 @@ async def test_a_session_expires_on_the_simulator_clock(client):
 async def test_lifetimes_come_from_the_scenario(make_client):
     client = await make_client(scenario_with_more_users(sessionMinutes=5), now="2021-06-01T12:00:00Z")
     path = cc_path(*BASIC, "instance_statistics_reporting")
-    client.app[STATE].clock.advance(5 * MINUTE - 1)
+    namespace_of(client).clock.advance(5 * MINUTE - 1)
     assert (await client.get(path)).status == 200
-    client.app[STATE].clock.advance(1)
+    namespace_of(client).clock.advance(1)
     assert (await client.get(path)).status == 401
 
 
@@ -381,7 +380,7 @@ async def test_a_refresh_token_is_no_access_token_and_back(make_client):
 
 async def test_an_access_token_expires_and_the_refresh_token_renews_it(make_client):
     client = await make_client(login=None)
-    clock = client.app[STATE].clock
+    clock = namespace_of(client).clock
     tokens = await core_login(client, "footenant-admin")
     clock.advance(15 * MINUTE - 1)
     assert (await client.get(P_PROXY_STATISTICS, json=RANGE, headers=bearer(tokens))).status == 200
@@ -398,7 +397,7 @@ async def test_an_access_token_expires_and_the_refresh_token_renews_it(make_clie
 async def test_a_refresh_token_expires_after_seven_days(make_client):
     client = await make_client(login=None)
     tokens = await core_login(client)
-    client.app[STATE].clock.advance(7 * 24 * 60 * MINUTE)
+    namespace_of(client).clock.advance(7 * 24 * 60 * MINUTE)
     response = await client.get("/api/v01/auth/access_token", headers=bearer(tokens, "refresh_token"))
     assert (response.status, await response.json()) == (401, {"error": "Invalid or expired refresh token."})
 

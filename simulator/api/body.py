@@ -5,7 +5,8 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator.errors import BadMediaType, InvalidParameters
+from simulator.api.respond import SIMULATOR
+from simulator.errors import BadMediaType, InvalidParameters, PayloadTooLarge
 
 
 class _DuplicateKey(Exception):
@@ -30,10 +31,15 @@ async def read_json_object(request: web.Request) -> dict[str, Any] | None:
     """The body as a JSON object, None when there is no body.
 
     Not JSON at all (malformed, NaN or Infinity, not UTF-8, nested too deep) or JSON that is not an
-    object: 416. A field given twice: 400, since the client cannot know which one would count.
-    Bodies over the server's limit fail in `request.read()` with 413.
+    object: 416. A field given twice: 400, since the client cannot know which one would count. A body over
+    the limit: 413, refused on its Content-Length before it is read when it declares one.
     """
+    limit = request.app[SIMULATOR].options.max_body_bytes
+    if (request.content_length or 0) > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     raw = await request.read()
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     if not raw.strip():
         return None
     try:

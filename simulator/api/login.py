@@ -7,7 +7,7 @@ from simulator.api.respond import respond, state_of
 from simulator.auth import login_ids
 from simulator.errors import BadMediaType, CoreUnauthorized, InvalidParameters, Unauthorized
 from simulator.model import ApiUser
-from simulator.state import SimulatorState
+from simulator.state import Namespace
 
 SESSION_COOKIE = "sessionid"
 WRONG_CREDENTIALS = "Invalid username or password."
@@ -58,7 +58,7 @@ async def core_logout(request: web.Request) -> web.Response:
     return respond(request, "logout-response", {})
 
 
-async def _authenticate(request: web.Request, state: SimulatorState, schema: str) -> ApiUser | None:
+async def _authenticate(request: web.Request, state: Namespace, schema: str) -> ApiUser | None:
     body = await read_json_object(request)
     if body is None:
         raise BadMediaType("The request body must be a JSON object.")

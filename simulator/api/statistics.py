@@ -9,7 +9,7 @@ from simulator.api.paths import call_center_key
 from simulator.api.respond import respond, state_of
 from simulator.errors import DATE_IN_FUTURE, END_BEFORE_START, INVALID_DATE_FORMAT, InvalidParameters
 from simulator.instants import InvalidDateTime, OffsetInstant, format_date_time, parse_date_time
-from simulator.state import SimulatorState
+from simulator.state import Namespace
 from simulator.statistics import CallCenterStatistics, compute_statistics
 
 _RANGE_ENDS = ("start", "end")
@@ -42,7 +42,7 @@ def _query_range(request: web.Request) -> dict[str, str]:
     return found
 
 
-def statistics_range(state: SimulatorState, body: dict[str, Any]) -> tuple[OffsetInstant, OffsetInstant]:
+def statistics_range(state: Namespace, body: dict[str, Any]) -> tuple[OffsetInstant, OffsetInstant]:
     """The range asked for, checked in APIO's order: format, then the future, then end before start."""
     problems = state.schemas.problems("statistics-request", body)
     if problems:

@@ -1,0 +1,63 @@
+"""What the journal keeps of a request and its answer."""
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from simulator.faults import RequestInfo
+
+MAX_JSON = 16 * 1024
+MAX_TEXT = 4096
+"""A JSON body up to MAX_JSON bytes is kept as JSON; any other is kept as text, cut at MAX_TEXT characters,
+so that the journal stays small whatever clients send."""
+
+_ENDPOINTS = {
+    ("reporting", "GET"): "reporting.get",
+    ("reporting", "PUT"): "reporting.put",
+    ("statistics", "GET"): "statistics",
+    ("core.reporting", "GET"): "reporting.get",
+    ("core.reporting", "PUT"): "reporting.put",
+    ("core.statistics", "GET"): "statistics",
+    ("login", "POST"): "login",
+    ("logout", "POST"): "logout",
+    ("core.login", "POST"): "core.login",
+    ("core.access_token", "GET"): "core.access_token",
+    ("core.logout", "GET"): "core.logout",
+}
+
+
+def request_info(request: web.Request) -> RequestInfo:
+    """The request as fault rules match it and the journal files it; the proxy prefix shares the names."""
+    info = request.match_info
+    return RequestInfo(
+        method=request.method,
+        path=request.path,
+        endpoint=_ENDPOINTS.get((info.route.name or "", request.method)),
+        tenant=info.get("tenant_id"),
+        group=info.get("group_id"),
+        call_center=info.get("call_center_name"),
+    )
+
+
+async def request_body(request: web.Request, limit: int) -> Any:
+    """The body, for the journal; not read when it is over `limit` (the answer was a 413)."""
+    if not request.body_exists or (request.content_length or 0) > limit:
+        return None
+    try:
+        return readable(await request.read())
+    except web.HTTPException:  # over the size limit: the answer says so, the journal keeps no body
+        return None
+
+
+def readable(raw: bytes) -> Any:
+    """A body for the journal: its JSON, else its text (cut), None when empty."""
+    if not raw.strip():
+        return None
+    if len(raw) <= MAX_JSON:
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            pass
+    text = raw.decode("utf-8", errors="replace")
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f"... ({len(raw)} bytes)"

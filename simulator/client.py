@@ -1,0 +1,136 @@
+"""A small synchronous client for the control API: faults, journal, clock, scenario, reset, namespaces.
+
+Standard library only, so any script or test can drive a running simulator:
+
+    from simulator.client import SimulatorClient
+
+    sim = SimulatorClient("http://127.0.0.1:8080")
+    sim.reset()
+    sim.add_fault({"match": {"endpoint": "statistics"}, "action": "http-503", "times": 1})
+    ...  # exercise the code under test
+    assert sim.requests(endpoint="statistics", status=503)["count"] == 1
+"""
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+NAMESPACE_HEADER = "X-Apio-Sim-Namespace"
+
+
+class SimulatorError(Exception):
+    """The control API refused a call; `status` and `body` are its answer."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(f"{status}: {body}")
+        self.status = status
+        self.body = body
+
+
+class SimulatorClient:
+    def __init__(
+        self, url: str, namespace: str | None = None, admin_token: str | None = None, timeout: float = 10.0
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.namespace_name = namespace
+        self.admin_token = admin_token
+        self.timeout = timeout
+
+    def namespace(self, name: str) -> "SimulatorClient":
+        """The same server, acting on another namespace (created on first use)."""
+        return SimulatorClient(self.url, name, self.admin_token, self.timeout)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers that put a request to the emulated API in this client's namespace."""
+        return {NAMESPACE_HEADER: self.namespace_name} if self.namespace_name else {}
+
+    # Health, reset, namespaces
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")
+
+    def reset(self) -> dict[str, Any]:
+        return self._call("POST", "/reset")
+
+    def namespaces(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/namespaces")["namespaces"]
+
+    def delete_namespace(self, name: str) -> dict[str, Any]:
+        return self._call("DELETE", "/namespaces/" + urllib.parse.quote(name, safe=""))
+
+    # Faults
+
+    def add_fault(self, rule: dict[str, Any]) -> dict[str, Any]:
+        """Add a fault rule; answers it with its id."""
+        return self._call("POST", "/faults", rule)
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/faults")["faults"]
+
+    def delete_fault(self, rule_id: str) -> dict[str, Any]:
+        return self._call("DELETE", "/faults/" + urllib.parse.quote(rule_id, safe=""))
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self._call("DELETE", "/faults")
+
+    # Journal
+
+    def requests(self, **filters: Any) -> dict[str, Any]:
+        """The journal: {"count", "requests"}; filters: endpoint, method, status, tenant, group, callCenter,
+        since, until (call_center= is taken for callCenter)."""
+        if "call_center" in filters:
+            filters["callCenter"] = filters.pop("call_center")
+        query = urllib.parse.urlencode({name: value for name, value in filters.items() if value is not None})
+        return self._call("GET", "/requests" + (f"?{query}" if query else ""))
+
+    def clear_requests(self) -> dict[str, Any]:
+        return self._call("DELETE", "/requests")
+
+    # Clock
+
+    def clock(self) -> dict[str, Any]:
+        return self._call("GET", "/clock")
+
+    def freeze(self, instant: str) -> dict[str, Any]:
+        """Stop the clock at an ISO 8601 instant, such as 2021-03-01T12:00:00+01:00."""
+        return self._call("PUT", "/clock", {"now": instant})
+
+    def advance(self, duration: float | str) -> dict[str, Any]:
+        """Move the clock on by seconds or an ISO 8601 duration (PT15M, P1D)."""
+        return self._call("PUT", "/clock", {"advance": duration})
+
+    def real_time(self) -> dict[str, Any]:
+        return self._call("PUT", "/clock", {"realTime": True})
+
+    # Scenario
+
+    def load_scenario(self, scenario: str | dict[str, Any]) -> dict[str, Any]:
+        """Load a scenario (YAML or JSON text, or a dict) in place of the current one, for every namespace."""
+        text = scenario if isinstance(scenario, str) else json.dumps(scenario)
+        return self._call("PUT", "/scenario", raw=text.encode("utf-8"))
+
+    def export_scenario(self) -> dict[str, Any]:
+        return self._call("GET", "/scenario")
+
+    def _call(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Any:
+        headers = dict(self.headers)
+        if self.admin_token:
+            headers["Authorization"] = f"Bearer {self.admin_token}"
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(self.url + "/__sim" + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            with error:
+                text = error.read().decode("utf-8", errors="replace")
+            try:
+                answer: Any = json.loads(text)
+            except ValueError:
+                answer = text
+            raise SimulatorError(error.code, answer) from None

@@ -1,0 +1,21 @@
+"""`--admin-token`: the control API then needs `Authorization: Bearer <token>`; the emulated API is unaffected."""
+
+import hmac
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from simulator.api.respond import simulator_of
+from simulator.errors import Unauthorized
+
+CONTROL_PREFIX = "/__sim/"
+
+
+@web.middleware
+async def control_access(request: web.Request, handler: Handler) -> web.StreamResponse:
+    token = simulator_of(request).options.admin_token
+    if token and request.path.startswith(CONTROL_PREFIX):
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise Unauthorized("The control API needs 'Authorization: Bearer <admin token>'.")
+    return await handler(request)

@@ -1,0 +1,275 @@
+"""Handlers of the control API. Each acts on the request's namespace, except scenario loading (global)."""
+
+import copy
+import re
+import time
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from simulator import __version__
+from simulator.api.body import read_json_object
+from simulator.api.reporting import render_reporting
+from simulator.api.respond import respond, simulator_of, state_of
+from simulator.errors import BadMediaType, InvalidParameters, NotFound
+from simulator.faults import FaultRule, InvalidFault, parse_action
+from simulator.instants import MICROS_PER_SECOND, OffsetInstant, format_date_time, parse_instant
+from simulator.journal import Entry, Filter
+from simulator.model import CallCenterKey, Scenario
+from simulator.scenario import ScenarioError, parse_scenario, read_document
+from simulator.state import Namespace
+
+# Health
+
+
+async def health(request: web.Request) -> web.Response:
+    simulator = simulator_of(request)
+    return respond(
+        request,
+        "health",
+        {
+            "status": "ready",
+            "version": __version__,
+            "scenario": scenario_summary(simulator.scenario),
+            "uptimeSeconds": round(time.monotonic() - simulator.started, 3),
+            "namespaces": len(simulator.namespaces()),
+        },
+    )
+
+
+def scenario_summary(scenario: Scenario) -> dict[str, Any]:
+    call_centers = scenario.call_centers().values()
+    return {
+        "name": scenario.name,
+        "hash": scenario.content_hash,
+        "seed": scenario.document.get("seed"),
+        "callCenters": len(call_centers),
+        "calls": sum(len(call_center.calls) for call_center in call_centers),
+    }
+
+
+# Faults
+
+
+def rule_answer(rule: FaultRule) -> dict[str, Any]:
+    return {"id": rule.rule_id, **rule.document(), "matched": rule.matched, "hits": rule.hits}
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    rules = state_of(request).faults.rules()
+    return respond(request, "fault-list", {"faults": [rule_answer(rule) for rule in rules]})
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    namespace = state_of(request)
+    document = await _json_object(request)
+    problems = namespace.schemas.problems("fault-rule", document)
+    if problems:
+        raise InvalidParameters(problem.message for problem in problems)
+    try:
+        parse_action(document["action"])
+    except InvalidFault as exc:
+        raise InvalidParameters(f"action: {exc}") from None
+    return respond(request, "fault-rule-answer", rule_answer(namespace.faults.add(document)), status=201)
+
+
+async def delete_fault(request: web.Request) -> web.Response:
+    rule_id = request.match_info["rule_id"]
+    if not state_of(request).faults.remove(rule_id):
+        raise NotFound(f"Fault rule {rule_id} not found.")
+    return respond(request, "control-answer", {"deleted": rule_id})
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    return respond(request, "control-answer", {"deleted": state_of(request).faults.clear()})
+
+
+# Journal
+
+
+async def find_requests(request: web.Request) -> web.Response:
+    namespace = state_of(request)
+    query = {name: request.query[name] for name in request.query}
+    problems = namespace.schemas.problems("journal-query", query)
+    if problems:
+        raise InvalidParameters(problem.message for problem in problems)
+    wanted = Filter(
+        endpoint=query.get("endpoint"),
+        method=query.get("method"),
+        status=int(query["status"]) if "status" in query else None,
+        tenant=query.get("tenant"),
+        group=query.get("group"),
+        call_center=query.get("callCenter"),
+        since=_instant(query, "since"),
+        until=_instant(query, "until"),
+    )
+    entries = namespace.journal.find(wanted)
+    return respond(request, "journal", {"count": len(entries), "requests": [entry_answer(e) for e in entries]})
+
+
+def _instant(query: dict[str, str], name: str) -> int | None:
+    if name not in query:
+        return None
+    try:
+        return parse_instant(query[name])
+    except ValueError:
+        raise InvalidParameters(f"{name} is not a real date-time.") from None
+
+
+def entry_answer(entry: Entry) -> dict[str, Any]:
+    request = entry.request
+    return {
+        "id": entry.number,
+        "time": _zulu(entry.at),
+        "method": request.method,
+        "path": request.path,
+        "endpoint": request.endpoint,
+        "tenant": request.tenant,
+        "group": request.group,
+        "callCenter": request.call_center,
+        "query": entry.query,
+        "body": entry.body,
+        "status": entry.status,
+        "responseBody": entry.response_body,
+        "fault": entry.fault,
+        "durationMs": round(entry.duration_ms, 3),
+    }
+
+
+async def clear_requests(request: web.Request) -> web.Response:
+    journal = state_of(request).journal
+    count = len(journal)
+    journal.clear()
+    return respond(request, "control-answer", {"deleted": count})
+
+
+# Clock
+
+_DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
+
+
+def _zulu(instant: int) -> str:
+    return format_date_time(OffsetInstant(instant, 0, zulu=True))
+
+
+def clock_answer(namespace: Namespace) -> dict[str, Any]:
+    return {"now": _zulu(namespace.clock.now()), "frozen": namespace.clock.frozen}
+
+
+async def get_clock(request: web.Request) -> web.Response:
+    return respond(request, "clock", clock_answer(state_of(request)))
+
+
+async def put_clock(request: web.Request) -> web.Response:
+    namespace = state_of(request)
+    change = await _json_object(request)
+    problems = namespace.schemas.problems("clock-update", change)
+    if problems:
+        raise InvalidParameters(problem.message for problem in problems)
+    if "now" in change:
+        try:
+            namespace.clock.freeze(parse_instant(change["now"]))
+        except ValueError:
+            raise InvalidParameters("now is not a real date-time.") from None
+    elif "advance" in change:
+        namespace.clock.advance(duration_micros(change["advance"]))
+    else:
+        namespace.clock.real_time()
+    return respond(request, "clock", clock_answer(namespace))
+
+
+def duration_micros(value: float | str) -> int:
+    """Seconds, or an ISO 8601 duration such as PT15M or P1DT2H, in microseconds."""
+    if isinstance(value, str):
+        match = _DURATION.fullmatch(value)
+        assert match is not None  # the schema's pattern let it through
+        days, hours, minutes, secs = (match.group(i) or "0" for i in range(1, 5))
+        value = int(days) * 86400 + int(hours) * 3600 + int(minutes) * 60 + float(secs)
+    return round(value * MICROS_PER_SECOND)
+
+
+# Scenario and reset
+
+
+async def export_scenario(request: web.Request) -> web.StreamResponse:
+    """The namespace's current state as a scenario file that, loaded again, behaves the same."""
+    namespace = state_of(request)
+    document = export_document(namespace)
+    if request.query.get("format", "json") == "yaml":
+        problems = namespace.schemas.problems("scenario", document)
+        if problems:
+            raise InvalidParameters(problem.message for problem in problems)
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+        return web.Response(text=text, content_type="application/yaml")
+    return respond(request, "scenario", document)
+
+
+def export_document(namespace: Namespace) -> dict[str, Any]:
+    document = copy.deepcopy(namespace.scenario.document)
+    settings = namespace.all_reporting()
+    for tenant in document["tenants"]:
+        for group in tenant.get("groups", []):
+            for call_center in group.get("callCenters", []):
+                key = CallCenterKey(tenant["id"], group["id"], call_center["id"])
+                call_center["reporting"] = render_reporting(settings[key])
+    if namespace.clock.frozen:
+        document["clock"] = {"now": _zulu(namespace.clock.now())}
+    else:
+        document.pop("clock", None)
+    rules = [rule.document() for rule in namespace.faults.rules()]
+    if rules:
+        document["faults"] = rules
+    else:
+        document.pop("faults", None)
+    return document
+
+
+async def load_scenario(request: web.Request) -> web.Response:
+    """Put a scenario (YAML or JSON) in place of the current one, for every namespace."""
+    simulator = simulator_of(request)
+    try:
+        text = (await request.read()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidParameters("scenario: not UTF-8 text.") from None
+    try:
+        scenario = parse_scenario(read_document(text, "scenario"), "scenario", simulator.schemas)
+    except ScenarioError as error:
+        raise InvalidParameters(error.messages) from None
+    simulator.load(scenario)
+    return respond(request, "scenario-loaded", scenario_summary(scenario))
+
+
+async def reset(request: web.Request) -> web.Response:
+    name = state_of(request).name
+    simulator_of(request).reset(name)
+    return respond(request, "control-answer", {"reset": name})
+
+
+# Namespaces
+
+
+async def list_namespaces(request: web.Request) -> web.Response:
+    namespaces = [
+        {
+            "name": namespace.name,
+            "requests": len(namespace.journal),
+            "faults": len(namespace.faults.rules()),
+            "now": _zulu(namespace.clock.now()),
+        }
+        for namespace in simulator_of(request).namespaces()
+    ]
+    return respond(request, "namespaces", {"namespaces": namespaces})
+
+
+async def delete_namespace(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    simulator_of(request).drop(name)
+    return respond(request, "control-answer", {"deleted": name})
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    body = await read_json_object(request)
+    if body is None:
+        raise BadMediaType("The request body must be a JSON object.")
+    return body
