@@ -1,0 +1,153 @@
+"""Scenario export and load, reset, and health."""
+
+import json
+
+import pytest
+import yaml
+
+from simulator.scenario import content_hash
+from tests.conftest import BASIC, CC1, DEFAULT_SCENARIO, WORKED_EXAMPLE, cc_path, namespace_of
+
+STATISTICS = cc_path(*CC1, "statistics")
+REPORTING = cc_path(*CC1, "instance_statistics_reporting")
+RANGE = {"statisticsRange": {"start": "2021-02-01T10:00:00Z", "end": "2021-02-01T11:00:00Z"}}
+
+
+async def export(client) -> dict:
+    response = await client.get("/__sim/scenario")
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def load(client, text: str | bytes):
+    return await client.put("/__sim/scenario", data=text if isinstance(text, bytes) else text.encode())
+
+
+async def test_health_names_the_scenario(example):
+    response = await example.get("/__sim/health")
+    health = await response.json()
+    assert health["status"] == "ready"
+    assert health["version"] == "0.1.0"
+    assert health["scenario"] == {
+        "name": "worked-example",
+        "hash": content_hash(yaml.safe_load(WORKED_EXAMPLE.read_text())),
+        "seed": None,
+        "callCenters": 1,
+        "calls": 5,
+    }
+    assert health["uptimeSeconds"] >= 0
+    assert health["namespaces"] == 1
+
+
+async def test_the_export_of_an_untouched_scenario_is_the_scenario(example):
+    document = yaml.safe_load(WORKED_EXAMPLE.read_text())
+    document["tenants"][0]["groups"][0]["callCenters"][0]["reporting"] = {
+        "generateDailyReport": False,
+        "collectionPeriodMinutes": 30,
+    }
+    assert await export(example) == document
+
+
+async def test_the_export_carries_settings_clock_and_faults_and_loads_back_identically(make_client):
+    client = await make_client(WORKED_EXAMPLE)
+    await client.put(REPORTING, json={"generateDailyReport": True, "reportingEmailAddress2": "x@example.test"})
+    await client.put("/__sim/clock", json={"advance": "PT30M"})
+    await client.post("/__sim/faults", json={"match": {"endpoint": "reporting.put"}, "action": "http-503", "times": 3})
+    await client.put(REPORTING, json={"collectionPeriodMinutes": 60})  # refused by the fault: 2 left
+    exported = await export(client)
+    assert exported["clock"] == {"now": "2021-02-01T12:30:00Z"}
+    assert exported["faults"] == [{"match": {"endpoint": "reporting.put"}, "action": "http-503", "times": 2}]
+
+    other = await make_client(WORKED_EXAMPLE)
+    assert (await load(other, json.dumps(exported))).status == 200
+    for path, body in ((REPORTING, None), (STATISTICS, {"statisticsRange": {"start": "2021-02-01T10:00:00Z"}})):
+        ours, theirs = await client.get(path, json=body), await other.get(path, json=body)
+        assert await ours.json() == await theirs.json()
+    assert await (await other.get("/__sim/clock")).json() == await (await client.get("/__sim/clock")).json()
+    assert [r["times"] for r in (await (await other.get("/__sim/faults")).json())["faults"]] == [2]
+    assert await export(other) == exported
+
+
+async def test_the_export_can_be_yaml(example):
+    response = await example.get("/__sim/scenario?format=yaml")
+    assert response.content_type == "application/yaml"
+    assert yaml.safe_load(await response.text()) == await export(example)
+
+
+async def test_loading_a_yaml_scenario_replaces_the_current_one(example):
+    response = await load(example, DEFAULT_SCENARIO.read_text())
+    assert response.status == 200
+    summary = await response.json()
+    assert (summary["name"], summary["callCenters"], summary["calls"]) == ("default", 3, 90)
+    health = await (await example.get("/__sim/health")).json()
+    assert health["scenario"] == summary
+    # The default scenario has authentication on: the worked example's call center is gone, and login needed.
+    assert (await example.get(cc_path(*BASIC, "instance_statistics_reporting"))).status == 401
+
+
+async def test_loading_a_scenario_starts_every_namespace_again(example):
+    await example.put(REPORTING, json={"generateDailyReport": True}, headers={"X-Apio-Sim-Namespace": "a"})
+    await load(example, WORKED_EXAMPLE.read_text())
+    names = [n["name"] for n in (await (await example.get("/__sim/namespaces")).json())["namespaces"]]
+    assert names == ["default"]
+
+
+@pytest.mark.parametrize(
+    ("text", "messages"),
+    [
+        (b"tenants: 5\n", ["scenario: tenants must be an array."]),
+        (b"", ["scenario: The scenario must be an object."]),
+        (b"tenants: [\n", None),
+        (b"\xff\xfe", ["scenario: not UTF-8 text."]),
+        (
+            b'{"tenants": [{"id": "t", "groups": [{"id": "g", "callCenters": [{"id": "c", "agents": ["x"]}]}]}]}',
+            ["scenario: tenants[0].groups[0].callCenters[0].agents[0] names 'x', who is not a user of this tenant."],
+        ),
+        (
+            b'{"tenants": [], "faults": [{"action": "delay:9-1"}]}',
+            [
+                "scenario: faults[0].action is refused: delay takes milliseconds from 0 to 60000, low before high: "
+                "'delay:9-1'."
+            ],
+        ),
+    ],
+)
+async def test_a_bad_scenario_is_refused_like_validate_does_and_nothing_changes(example, text, messages):
+    before = await (await example.get("/__sim/health")).json()
+    response = await load(example, text)
+    assert response.status == 400
+    body = await response.json()
+    if messages is None:
+        [error] = body["errors"]
+        assert error["message"].startswith("scenario: not valid YAML or JSON: ")
+    else:
+        assert body == {"errors": [{"code": 2, "message": message} for message in messages]}
+    assert (await (await example.get("/__sim/health")).json())["scenario"] == before["scenario"]
+
+
+async def test_reset_returns_everything_to_the_loaded_scenario(make_client):
+    client = await make_client()  # the default scenario, logged in as apio-admin
+    reporting = cc_path(*BASIC, "instance_statistics_reporting")
+    await client.put(reporting, json={"collectionPeriodMinutes": 60})
+    await client.post("/__sim/faults", json={"match": {"tenant": "nobody"}, "action": "http-503"})
+    await client.put("/__sim/clock", json={"advance": "PT1H"})
+    assert (await (await client.get("/__sim/requests")).json())["count"] == 2  # the fixture's login, the PUT
+
+    response = await client.post("/__sim/reset")
+    assert (response.status, await response.json()) == (200, {"reset": "default"})
+    assert (await (await client.get("/__sim/faults")).json())["faults"] == []
+    assert (await (await client.get("/__sim/requests")).json())["count"] == 0
+    assert (await (await client.get("/__sim/clock")).json())["now"] == "2021-06-01T10:00:00Z"
+    assert (await client.get(reporting)).status == 401  # the login is gone with the reset
+    await client.post("/api/v1/login/", json={"username": "apio-admin", "password": "apio-admin"})
+    assert (await (await client.get(reporting)).json())["collectionPeriodMinutes"] == 30
+
+
+async def test_reset_does_not_copy_the_call_histories(example):
+    before = namespace_of(example)
+    await example.post("/__sim/reset")
+    after = namespace_of(example)
+    assert after is not before
+    assert after.scenario is before.scenario
+    key = next(iter(before.all_reporting()))
+    assert after.call_center(key) is before.call_center(key)
