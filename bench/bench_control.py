@@ -12,45 +12,40 @@ import asyncio
 import statistics
 import time
 
+import numpy as np
 from aiohttp.test_utils import TestClient, TestServer
 
 from simulator.app import create_app
+from simulator.history import ANSWERED, NO_AGENT, OPEN, History
 from simulator.instants import parse_instant, seconds
-from simulator.model import (
-    AgentSession,
-    Call,
-    CallCenter,
-    CallCenterType,
-    Group,
-    Outcome,
-    ReportingSettings,
-    Scenario,
-    Tenant,
-    User,
-)
+from simulator.model import CallCenterType, Group, Scenario, Tenant, User
 from simulator.resources import default_scenario
 from simulator.scenario import load_scenario
 from simulator.state import Options, Simulator
-
-OUTCOMES = [Outcome.ANSWERED] * 7 + [Outcome.ABANDONED, Outcome.TRANSFERRED, Outcome.TIMED_OUT]
+from simulator.statistics import build_call_center
 
 
 def big_scenario(calls: int, agents: int = 50) -> Scenario:
-    """One call center with `calls` calls and `agents` agents, built directly (no file to parse)."""
+    """One call center with `calls` calls and `agents` agents, written as columns (no file to parse)."""
     users = tuple(User(f"agent{i}@bench.test", f"Agent{i}", "Bench") for i in range(agents))
     start = parse_instant("2021-01-01T00:00:00Z")
-    history = tuple(
-        Call(
-            start + seconds(30 * i),
-            outcome := OUTCOMES[i % len(OUTCOMES)],
-            wait_seconds=i % 120,
-            agent=users[i % agents].user_id if outcome is Outcome.ANSWERED else None,
-            talk_seconds=60 + i % 300 if outcome is Outcome.ANSWERED else 0,
-        )
-        for i in range(calls)
+    number = np.arange(calls, dtype=np.int64)
+    outcome = np.where(number % 10 < 7, ANSWERED, 1 + number % 3).astype(np.int8)
+    answered = outcome == ANSWERED
+    history = History(
+        arrived_at=start + number * seconds(30),
+        outcome=outcome,
+        wait=(number % 120).astype(np.int32),
+        agent=np.where(answered, number % agents, NO_AGENT).astype(np.int32),
+        talk=np.where(answered, 60 + number % 300, 0).astype(np.int32),
+        hold=np.zeros(calls, dtype=np.int32),
+        unanswered_call=np.zeros(0, dtype=np.int64),
+        unanswered_agent=np.zeros(0, dtype=np.int32),
+        session_agent=np.arange(agents, dtype=np.int32),
+        session_from=np.full(agents, start, dtype=np.int64),
+        session_to=np.full(agents, OPEN, dtype=np.int64),
     )
-    sessions = tuple(AgentSession(user.user_id, start) for user in users)
-    cc = CallCenter("big@bench.test", CallCenterType.PREMIUM, ReportingSettings(), users, history, sessions)
+    cc = build_call_center("big@bench.test", users, history=history, type=CallCenterType.PREMIUM)
     group = Group("g", {user.user_id: user for user in users}, {cc.service_user_id: cc})
     return Scenario("big", {"t": Tenant("t", {"g": group})}, frozen_now=start + seconds(30 * calls))
 

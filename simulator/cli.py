@@ -74,7 +74,7 @@ def validate(files: Sequence[Path]) -> int:
             print("\n".join(error.messages), file=sys.stderr)
         else:
             call_centers = scenario.call_centers().values()
-            calls = sum(len(cc.calls) for cc in call_centers)
+            calls = sum(len(cc.history) for cc in call_centers)
             print(f"{path}: ok ({_count(len(call_centers), 'call center')}, {_count(calls, 'call')})")
     return 1 if failed else 0
 

@@ -6,9 +6,13 @@ kept apart, in `simulator.state`.
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.instants import Instant, seconds
+
+if TYPE_CHECKING:
+    from simulator.history import History
+    from simulator.statistics import StatisticsIndex
 
 
 class Outcome(StrEnum):
@@ -95,12 +99,23 @@ class AgentSession:
 
 @dataclass(frozen=True, slots=True)
 class CallCenter:
+    """A call center and its history, as columns with a statistics index (`statistics.build_call_center`)."""
+
     service_user_id: str
     type: CallCenterType
     reporting: ReportingSettings
     agents: tuple[User, ...]
-    calls: tuple[Call, ...] = ()
-    sessions: tuple[AgentSession, ...] = ()
+    history: "History"
+    index: "StatisticsIndex"
+
+    @property
+    def calls(self) -> list[Call]:
+        """The history's calls as records, in arrival order: built on demand, for export and checks."""
+        return self.history.calls(self.agents)
+
+    @property
+    def sessions(self) -> list[AgentSession]:
+        return self.history.sessions(self.agents)
 
 
 @dataclass(frozen=True, slots=True)

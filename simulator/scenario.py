@@ -33,6 +33,7 @@ from simulator.model import (
     User,
 )
 from simulator.schemas import SchemaStore, format_path
+from simulator.statistics import build_call_center
 
 Place = tuple[str | int, ...]
 """Where in the document: ("tenants", 0, "groups", 1) for tenants[0].groups[1]."""
@@ -268,13 +269,13 @@ class _Builder:
         calls = [self.call(call, (*path, "calls", i), agent_ids) for i, call in enumerate(data.get("calls", []))]
         sessions = list(self.sessions(data.get("agentSessions", []), (*path, "agentSessions"), agent_ids))
         reporting = {REPORTING_FIELDS[name]: value for name, value in data.get("reporting", {}).items()}
-        return CallCenter(
-            service_user_id=data["id"],
+        return build_call_center(
+            data["id"],
+            agents,
+            calls,
+            sessions,
             type=CallCenterType(data.get("type", CallCenterType.BASIC)),
             reporting=ReportingSettings(**reporting),
-            agents=tuple(agents),
-            calls=tuple(sorted(calls, key=lambda call: call.arrived_at)),
-            sessions=tuple(sorted(sessions, key=lambda session: session.signed_in_at)),
         )
 
     def agent_reference(self, agent_id: str, path: Place, agent_ids: set[str]) -> None:
@@ -286,14 +287,15 @@ class _Builder:
             self.agent_reference(data["agent"], (*path, "agent"), agent_ids)
         for u, agent_id in enumerate(data.get("unansweredBy", [])):
             self.agent_reference(agent_id, (*path, "unansweredBy", u), agent_ids)
+        # Unknown agents are reported above; the scenario is refused, but building goes on to find more.
         return Call(
             arrived_at=self.instant(data["arrivedAt"], (*path, "arrivedAt")),
             outcome=Outcome(data["outcome"]),
             wait_seconds=data.get("waitSeconds", 0),
-            agent=data.get("agent"),
+            agent=data["agent"] if data.get("agent") in agent_ids else None,
             talk_seconds=data.get("talkSeconds", 0),
             hold_seconds=data.get("holdSeconds", 0),
-            unanswered_by=tuple(data.get("unansweredBy", ())),
+            unanswered_by=tuple(agent for agent in data.get("unansweredBy", ()) if agent in agent_ids),
         )
 
     def sessions(self, sessions: list[dict[str, Any]], path: Place, agent_ids: set[str]) -> Iterator[AgentSession]:
@@ -307,7 +309,8 @@ class _Builder:
             )
             if session.signed_out_at is not None and session.signed_out_at <= session.signed_in_at:
                 self.problem((*path, s, "to"), "must be later than from.")
-            built.append((s, session))
+            if session.agent in agent_ids:
+                built.append((s, session))
         # One agent cannot be signed in twice at once: overlapping sessions would count staffed time twice.
         furthest: dict[str, tuple[int, AgentSession]] = {}
         for s, session in sorted(built, key=lambda item: item[1].signed_in_at):

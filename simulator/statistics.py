@@ -1,21 +1,31 @@
-"""Queue and agent statistics of a call center over a half-open range [start, end).
+"""Queue and agent statistics of a call center over a half-open range [start, end), in O(log n).
 
-A pure function of (call center, range, now), as defined in docs/statistics.md:
+The rules (docs/statistics.md):
 
 - answered, abandoned, transferred and timed-out calls count when their outcome (arrival + wait) falls in
   the range; busy overflows count at arrival;
 - talk runs from the answer for `talk_seconds` and is clipped to the range; hold follows the talk;
-- each offer in a call's `unanswered_by` counts one unanswered call for that agent, at the outcome;
+- each unanswered offer counts one unanswered call for its agent, at the call's outcome;
 - staffed time is the agent's sessions clipped to the range;
 - whole-second averages are floored, agent averages are truncated to one decimal, and a zero
   denominator gives 0.
+
+Each call center gets a `StatisticsIndex` once, when it is built: event times sorted per agent with
+prefix sums, so that a request costs a few binary searches whatever the size of the history. All agents
+are answered together: their events lie side by side in one array, agent by agent (key = agent * span +
+time), and one vectorised search serves them all.
 """
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from simulator.history import ABANDONED, ANSWERED, OPEN, OUTCOMES, History
 from simulator.instants import MICROS_PER_SECOND, Instant
-from simulator.model import CallCenter, Outcome, User
+from simulator.model import AgentSession, Call, CallCenter, CallCenterType, ReportingSettings, User
+
+_MAX_KEY = 2**62
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,61 +58,164 @@ class CallCenterStatistics:
     agents: tuple[AgentStatistics, ...]
 
 
+class _Points:
+    """Instants grouped by an owner (agent or outcome), each with a weight: counts and weight sums in a range."""
+
+    def __init__(
+        self, owner: np.ndarray, times: np.ndarray, owners: int, base: int, span: int, weights: np.ndarray | None = None
+    ) -> None:
+        keys = owner.astype(np.int64) * span + (times - base)
+        order = np.argsort(keys, kind="stable")
+        self._keys = keys[order]
+        self._owner_keys = np.arange(owners, dtype=np.int64) * span
+        self._base, self._span = base, span
+        self.prefix = None if weights is None else np.concatenate(([0], np.cumsum(weights[order], dtype=np.int64)))
+
+    def positions(self, instant: Instant) -> np.ndarray:
+        """For each owner, the position in the key array of its first point at or after `instant`."""
+        offset = min(max(instant - self._base, 0), self._span)
+        return np.searchsorted(self._keys, self._owner_keys + offset)
+
+    def first_positions(self) -> np.ndarray:
+        """Where each owner's points begin."""
+        return np.searchsorted(self._keys, self._owner_keys)
+
+    def counts(self, start: Instant, end: Instant) -> np.ndarray:
+        return self.positions(end) - self.positions(start)
+
+    def sums(self, start: Instant, end: Instant) -> np.ndarray:
+        assert self.prefix is not None
+        return self.prefix[self.positions(end)] - self.prefix[self.positions(start)]
+
+
+class _Intervals:
+    """Intervals [a, b) grouped by agent, clipped to a range, exactly, even where they overlap.
+
+    With F(t) = sum over intervals of |[a, b) before t| = sum_{a<t} (t - a) - sum_{b<t} (t - b), the time
+    inside [S, E) is F(E) - F(S). Both sums come from prefix sums; times are kept as whole seconds plus
+    microseconds so that no product overflows 64 bits.
+    """
+
+    def __init__(self, owner: np.ndarray, starts: np.ndarray, ends: np.ndarray, owners: int, base: int, span: int):
+        self._base, self._span = base, span
+        self._a = self._split(owner, starts, owners, base, span)
+        self._b = self._split(owner, ends, owners, base, span)
+
+    @staticmethod
+    def _split(owner: np.ndarray, times: np.ndarray, owners: int, base: int, span: int) -> tuple["_Points", "_Points"]:
+        """Points weighted by their whole seconds, and by their microseconds, past `base`."""
+        whole, micros = np.divmod(times - base, MICROS_PER_SECOND)
+        return _Points(owner, times, owners, base, span, whole), _Points(owner, times, owners, base, span, micros)
+
+    def _before(self, instant: Instant) -> tuple[np.ndarray, np.ndarray]:
+        """F(instant) per owner, as (whole seconds, microseconds): the parts stay small enough to subtract."""
+        offset = min(max(instant - self._base, 0), self._span)
+        whole, micros = divmod(offset, MICROS_PER_SECOND)
+        parts = []
+        for points in (self._a, self._b):
+            seconds_points, micros_points = points
+            here = seconds_points.positions(instant)
+            first = seconds_points.first_positions()
+            count = here - first
+            parts.append(
+                (
+                    count * whole - (seconds_points.prefix[here] - seconds_points.prefix[first]),
+                    count * micros - (micros_points.prefix[here] - micros_points.prefix[first]),
+                )
+            )
+        (a_seconds, a_micros), (b_seconds, b_micros) = parts
+        return a_seconds - b_seconds, a_micros - b_micros
+
+    def clipped(self, start: Instant, end: Instant) -> np.ndarray:
+        """Microseconds inside [start, end), per owner."""
+        end_seconds, end_micros = self._before(end)
+        start_seconds, start_micros = self._before(start)
+        return (end_seconds - start_seconds) * MICROS_PER_SECOND + (end_micros - start_micros)
+
+
+class StatisticsIndex:
+    """Everything a statistics request needs, sorted and summed once per call center."""
+
+    def __init__(self, history: History, agents: int) -> None:
+        outcome_at = history.outcome_at
+        answered = history.outcome == ANSWERED
+        talk_end = outcome_at + history.talk.astype(np.int64) * MICROS_PER_SECOND
+        closed = history.session_to != OPEN
+        finite = [outcome_at, talk_end[answered], history.session_from, history.session_to[closed]]
+        nonempty = [column for column in finite if len(column)]
+        base = min((int(column.min()) for column in nonempty), default=0)
+        span = max((int(column.max()) for column in nonempty), default=base) - base + 1
+        if (max(agents, len(OUTCOMES)) + 1) * span >= _MAX_KEY:
+            raise ValueError(f"a history spanning {span} microseconds is too long for {agents} agents")
+        self.agents = agents
+        wait = history.wait.astype(np.int64)
+        self.queue = _Points(history.outcome, outcome_at, len(OUTCOMES), base, span, wait)
+        agent = history.agent[answered]
+        handled_seconds = (history.talk[answered] + history.hold[answered]).astype(np.int64)
+        self.handled = _Points(agent, outcome_at[answered], agents, base, span, handled_seconds)
+        self.unanswered = _Points(history.unanswered_agent, outcome_at[history.unanswered_call], agents, base, span)
+        self.talk = _Intervals(agent, outcome_at[answered], talk_end[answered], agents, base, span)
+        session_agent = history.session_agent
+        self.staffed = _Intervals(
+            session_agent[closed], history.session_from[closed], history.session_to[closed], agents, base, span
+        )
+        self.signed_in = _Points(session_agent, history.session_from, agents, base, span)
+        self.signed_out = _Points(session_agent[closed], history.session_to[closed], agents, base, span)
+        # Open sessions run on past every other event: kept apart, at most a few per agent.
+        self._open = [
+            (int(a), int(start)) for a, start in zip(session_agent[~closed], history.session_from[~closed], strict=True)
+        ]
+
+    def staffed_open(self, start: Instant, end: Instant) -> np.ndarray:
+        totals = np.zeros(self.agents, dtype=np.int64)
+        for agent, signed_in in self._open:
+            totals[agent] += max(0, end - max(signed_in, start))
+        return totals
+
+    def available(self, now: Instant) -> np.ndarray:
+        """Whether each agent has a session covering `now`: signed in at or before it, not out by then."""
+        signed_in = self.signed_in.positions(now + 1) - self.signed_in.positions(-(2**62))
+        signed_out = self.signed_out.positions(now + 1) - self.signed_out.positions(-(2**62))
+        return signed_in - signed_out > 0
+
+
 def compute_statistics(call_center: CallCenter, start: Instant, end: Instant, now: Instant) -> CallCenterStatistics:
     """Statistics of `call_center` over [start, end); `now` decides each agent's `available`."""
-
-    def in_range(instant: Instant) -> bool:
-        return start <= instant < end
-
-    def clipped(begin: Instant, finish: Instant | None) -> Instant:
-        stop = end if finish is None else min(finish, end)
-        return max(0, stop - max(begin, start))
-
-    # A busy overflow never waits, so its outcome time is its arrival: one attribution rule serves all.
-    counted = [call for call in call_center.calls if in_range(call.outcome_at)]
-
-    def count(outcome: Outcome) -> int:
-        return sum(1 for call in counted if call.outcome is outcome)
-
-    answered = [call for call in counted if call.outcome is Outcome.ANSWERED]
-    abandoned = [call for call in counted if call.outcome is Outcome.ABANDONED]
-
-    agents = []
-    for user in call_center.agents:
-        agent_id = user.user_id
-        handled = [call for call in answered if call.agent == agent_id]
-        talk = sum(
-            clipped(call.outcome_at, call.talk_ends_at)
-            for call in call_center.calls
-            if call.outcome is Outcome.ANSWERED and call.agent == agent_id
+    index: StatisticsIndex = call_center.index
+    counts = index.queue.counts(start, end).tolist()
+    waits = index.queue.sums(start, end).tolist()
+    handled = index.handled.counts(start, end).tolist()
+    handled_seconds = index.handled.sums(start, end).tolist()
+    unanswered = index.unanswered.counts(start, end).tolist()
+    talk = (index.talk.clipped(start, end) // MICROS_PER_SECOND).tolist()
+    staffed_micros = index.staffed.clipped(start, end) + index.staffed_open(start, end)
+    staffed = (staffed_micros // MICROS_PER_SECOND).tolist()
+    available = index.available(now).tolist()
+    agents = tuple(
+        AgentStatistics(
+            agent=user,
+            available=available[a],
+            calls_handled=handled[a],
+            calls_unanswered=unanswered[a],
+            average_call_seconds=_floor_mean(handled_seconds[a], handled[a]),
+            total_talk_seconds=talk[a],
+            total_staffed_seconds=staffed[a],
         )
-        sessions = [session for session in call_center.sessions if session.agent == agent_id]
-        staffed = sum(clipped(session.signed_in_at, session.signed_out_at) for session in sessions)
-        agents.append(
-            AgentStatistics(
-                agent=user,
-                available=any(session.covers(now) for session in sessions),
-                calls_handled=len(handled),
-                calls_unanswered=sum(call.unanswered_by.count(agent_id) for call in counted),
-                average_call_seconds=_floor_mean(call.talk_seconds + call.hold_seconds for call in handled),
-                total_talk_seconds=talk // MICROS_PER_SECOND,
-                total_staffed_seconds=staffed // MICROS_PER_SECOND,
-            )
-        )
-
+        for a, user in enumerate(call_center.agents)
+    )
     range_micros = end - start
     queue = QueueStatistics(
-        busy_overflows=count(Outcome.BUSY_OVERFLOW),
-        calls_answered=len(answered),
-        calls_abandoned=len(abandoned),
-        calls_transferred=count(Outcome.TRANSFERRED),
-        calls_timed_out=count(Outcome.TIMED_OUT),
-        average_agents_talking=average_agents(sum(a.total_talk_seconds for a in agents), range_micros),
-        average_agents_staffed=average_agents(sum(a.total_staffed_seconds for a in agents), range_micros),
-        average_wait_seconds=_floor_mean(call.wait_seconds for call in answered),
-        average_abandonment_seconds=_floor_mean(call.wait_seconds for call in abandoned),
+        busy_overflows=counts[4],
+        calls_answered=counts[ANSWERED],
+        calls_abandoned=counts[ABANDONED],
+        calls_transferred=counts[2],
+        calls_timed_out=counts[3],
+        average_agents_talking=average_agents(sum(talk), range_micros),
+        average_agents_staffed=average_agents(sum(staffed), range_micros),
+        average_wait_seconds=_floor_mean(waits[ANSWERED], counts[ANSWERED]),
+        average_abandonment_seconds=_floor_mean(waits[ABANDONED], counts[ABANDONED]),
     )
-    return CallCenterStatistics(queue=queue, agents=tuple(agents))
+    return CallCenterStatistics(queue=queue, agents=agents)
 
 
 def average_agents(agent_seconds: int, range_micros: int) -> float:
@@ -112,6 +225,28 @@ def average_agents(agent_seconds: int, range_micros: int) -> float:
     return (10 * agent_seconds * MICROS_PER_SECOND // range_micros) / 10
 
 
-def _floor_mean(values: Iterable[int]) -> int:
-    items = list(values)
-    return sum(items) // len(items) if items else 0
+def _floor_mean(total: int, count: int) -> int:
+    return total // count if count else 0
+
+
+def build_call_center(
+    service_user_id: str,
+    agents: Sequence[User],
+    calls: Sequence[Call] = (),
+    sessions: Sequence[AgentSession] = (),
+    *,
+    history: History | None = None,
+    type: CallCenterType = CallCenterType.BASIC,
+    reporting: ReportingSettings | None = None,
+) -> CallCenter:
+    """A call center with its statistics index, from records or from a ready history."""
+    agents = tuple(agents)
+    history = history if history is not None else History.from_records(calls, sessions, agents)
+    return CallCenter(
+        service_user_id=service_user_id,
+        type=type,
+        reporting=reporting or ReportingSettings(),
+        agents=agents,
+        history=history,
+        index=StatisticsIndex(history, len(agents)),
+    )

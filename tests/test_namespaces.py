@@ -87,7 +87,7 @@ async def test_creating_a_namespace_copies_no_history(example):
     default, other = namespace_of(example), namespace_of(example, "a")
     key = next(iter(default.all_reporting()))
     assert other.scenario is default.scenario
-    assert other.call_center(key).calls is default.call_center(key).calls
+    assert other.call_center(key).history is default.call_center(key).history
 
 
 async def test_a_namespace_can_be_deleted(example):

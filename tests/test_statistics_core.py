@@ -4,8 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.instants import MICROS_PER_SECOND, parse_instant, seconds
-from simulator.model import AgentSession, Call, CallCenter, CallCenterType, Outcome, ReportingSettings, User
-from simulator.statistics import average_agents, compute_statistics
+from simulator.model import AgentSession, Call, CallCenter, Outcome, User
+from simulator.statistics import average_agents, build_call_center, compute_statistics
+from tests.reference_statistics import reference_statistics
 
 ALICE = User("alice@x.test", "Alice", "A")
 BOB = User("bob@x.test", "Bob", "B")
@@ -13,9 +14,7 @@ T0 = parse_instant("2021-02-01T00:00:00Z")
 
 
 def call_center(calls=(), sessions=(), agents=(ALICE, BOB)) -> CallCenter:
-    return CallCenter(
-        "cc@x.test", CallCenterType.BASIC, ReportingSettings(), tuple(agents), tuple(calls), tuple(sessions)
-    )
+    return build_call_center("cc@x.test", agents, calls, sessions)
 
 
 def at(second: int) -> int:
@@ -137,3 +136,68 @@ def test_the_identities_between_queue_and_agent_statistics_hold(cc, a, b):
         assert queue.average_agents_staffed <= exact_staffed + 1e-9 < queue.average_agents_staffed + 0.1
     else:
         assert (queue.average_agents_talking, queue.average_agents_staffed) == (0.0, 0.0)
+
+
+# The indexed engine against the reference, on histories that need not be realistic: overlapping talk,
+# fractions of a second, open sessions, repeated offers, ranges anywhere (before, inside, after, across).
+
+MICRO_INSTANTS = st.integers(min_value=at(-3600), max_value=at(DAY + 3600))
+
+
+@st.composite
+def any_history(draw):
+    agents = (ALICE, BOB, User("carol@x.test", "Carol", "C"))
+    ids = [agent.user_id for agent in agents]
+    calls = []
+    for _ in range(draw(st.integers(0, 25))):
+        outcome = draw(st.sampled_from(list(Outcome)))
+        arrived = draw(st.integers(at(0), at(DAY)))
+        if outcome is Outcome.BUSY_OVERFLOW:
+            calls.append(Call(arrived, outcome))
+            continue
+        offers = tuple(draw(st.lists(st.sampled_from(ids), max_size=3)))
+        wait = draw(st.integers(0, 600))
+        if outcome is Outcome.ANSWERED:
+            talk, hold = draw(st.integers(0, 3000)), draw(st.integers(0, 300))
+            calls.append(Call(arrived, outcome, wait, draw(st.sampled_from(ids)), talk, hold, offers))
+        else:
+            calls.append(Call(arrived, outcome, wait, unanswered_by=offers))
+    sessions = []
+    for agent in ids:
+        cursor = at(0) + draw(st.integers(-600, 600)) * MICROS_PER_SECOND + draw(st.integers(0, 999_999))
+        for _ in range(draw(st.integers(0, 3))):
+            length = draw(st.integers(1, 4 * 3600 * MICROS_PER_SECOND))
+            sessions.append(AgentSession(agent, cursor, cursor + length))
+            cursor += length + draw(st.integers(0, 3600 * MICROS_PER_SECOND))
+        if draw(st.booleans()):
+            sessions.append(AgentSession(agent, cursor))
+    return agents, calls, sessions
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_history(), MICRO_INSTANTS, MICRO_INSTANTS, MICRO_INSTANTS)
+def test_the_indexed_engine_gives_exactly_the_reference_answers(history, a, b, now):
+    agents, calls, sessions = history
+    start, end = min(a, b), max(a, b)
+    engine = compute_statistics(build_call_center("cc@x.test", agents, calls, sessions), start, end, now)
+    assert engine == reference_statistics(agents, calls, sessions, start, end, now)
+
+
+@settings(max_examples=50, deadline=None)
+@given(any_history())
+def test_ranges_far_before_and_after_the_history(history):
+    agents, calls, sessions = history
+    cc = build_call_center("cc@x.test", agents, calls, sessions)
+    for start, end in ((at(-(10**9)), at(-(10**8))), (at(-(10**9)), at(10**9)), (at(10**8), at(10**9)), (at(0), at(0))):
+        assert compute_statistics(cc, start, end, end) == reference_statistics(agents, calls, sessions, start, end, end)
+
+
+def test_records_come_back_from_the_columns():
+    calls = [
+        Call(at(5), Outcome.ANSWERED, 3, BOB.user_id, 60, 5, (ALICE.user_id, ALICE.user_id)),
+        Call(at(1), Outcome.BUSY_OVERFLOW),
+    ]
+    sessions = [AgentSession(ALICE.user_id, at(0), at(10)), AgentSession(BOB.user_id, at(2))]
+    cc = call_center(calls, sessions)
+    assert cc.calls == sorted(calls, key=lambda call: call.arrived_at)
+    assert cc.sessions == sessions

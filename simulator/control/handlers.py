@@ -45,7 +45,7 @@ def scenario_summary(scenario: Scenario) -> dict[str, Any]:
         "hash": scenario.content_hash,
         "seed": scenario.document.get("seed"),
         "callCenters": len(call_centers),
-        "calls": sum(len(call_center.calls) for call_center in call_centers),
+        "calls": sum(len(call_center.history) for call_center in call_centers),
     }
 
 
