@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})"
     )
 
+    serve.add_argument("--seed", type=int, help="the seed of generated histories, in place of the scenario's")
     serve.add_argument(
         "--no-auth", action="store_true", help="serve without authentication, whatever the scenario says"
     )
@@ -47,13 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    validate.add_argument("--seed", type=int, help="the seed of generated histories, in place of the scenarios'")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "validate":
-        return validate(args.files)
+        return validate(args.files, args.seed)
     cors = [origin.strip() for origin in (args.cors or "").split(",") if origin.strip()]
     options = {
         "auth": False if args.no_auth else None,
@@ -61,14 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "journal_size": args.journal_size,
         "admin_token": args.admin_token,
     }
-    return serve(args.scenario or default_scenario(), args.host, args.port, **options)
+    return serve(args.scenario or default_scenario(), args.host, args.port, args.seed, **options)
 
 
-def validate(files: Sequence[Path]) -> int:
+def validate(files: Sequence[Path], seed: int | None = None) -> int:
     failed = False
     for path in files:
         try:
-            scenario = load_scenario(path)
+            scenario = load_scenario(path, seed=seed)
         except ScenarioError as error:
             failed = True
             print("\n".join(error.messages), file=sys.stderr)
@@ -83,10 +85,10 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def serve(scenario_path: Path, host: str, port: int, **options: Any) -> int:
+def serve(scenario_path: Path, host: str, port: int, seed: int | None = None, **options: Any) -> int:
     """Serve until interrupted; `options` are those of `create_app`."""
     try:
-        scenario = load_scenario(scenario_path)
+        scenario = load_scenario(scenario_path, seed=seed)
     except ScenarioError as error:
         print("\n".join(error.messages), file=sys.stderr)
         return 2

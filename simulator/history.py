@@ -65,6 +65,29 @@ class History:
             ),
         )
 
+    def merged(self, other: "History") -> "History":
+        """Both histories' calls (in arrival order) and sessions."""
+        order = np.argsort(np.concatenate((self.arrived_at, other.arrived_at)), kind="stable")
+        new_place = np.empty(len(order), dtype=np.int64)
+        new_place[order] = np.arange(len(order))
+        columns = {
+            name: np.concatenate((getattr(self, name), getattr(other, name)))[order]
+            for name in ("arrived_at", "outcome", "wait", "agent", "talk", "hold")
+        }
+        offered = np.concatenate((self.unanswered_call, other.unanswered_call + len(self)))
+        sessions = {
+            name: np.concatenate((getattr(self, name), getattr(other, name)))
+            for name in ("session_agent", "session_from", "session_to", "unanswered_agent")
+        }
+        return History(**columns, unanswered_call=new_place[offered], **sessions)
+
+    def overlapping_sessions(self) -> list[int]:
+        """Agents with two sessions at once (staffed time would count twice)."""
+        order = np.lexsort((self.session_from, self.session_agent))
+        agent, start, end = self.session_agent[order], self.session_from[order], self.session_to[order]
+        clash = (agent[1:] == agent[:-1]) & (start[1:] < end[:-1])
+        return sorted(set(agent[1:][clash].tolist()))
+
     def calls(self, agents: Sequence[User]) -> list[Call]:
         """The calls as records (for export and for checking), in arrival order."""
         offered: dict[int, list[str]] = {}

@@ -202,6 +202,8 @@ class Scenario:
     document: dict[str, Any] = field(default_factory=dict)
     """The scenario file as loaded: what `GET /__sim/scenario` starts from."""
     content_hash: str = ""
+    seed: int = 0
+    """Decided every generated history: the scenario's `seed`, or the one given on the command line."""
 
     def call_centers(self) -> dict[CallCenterKey, CallCenter]:
         return {

@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 
 from simulator.faults import InvalidFault, parse_action
+from simulator.generator import InvalidTraffic, generate_history, stream_seed
+from simulator.history import History
 from simulator.instants import InvalidDateTime, parse_instant
 from simulator.model import (
     LEVEL_NAMES,
@@ -94,22 +96,27 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-def load_scenario(path: Path | str, schemas: SchemaStore | None = None) -> Scenario:
+def load_scenario(path: Path | str, schemas: SchemaStore | None = None, seed: int | None = None) -> Scenario:
+    """A scenario file; `seed`, when given, overrides the file's own."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), [f"cannot be read: {_one_line(exc)}"]) from exc
-    return parse_scenario(read_document(text, str(path)), str(path), schemas, default_name=path.stem)
+    return parse_scenario(read_document(text, str(path)), str(path), schemas, default_name=path.stem, seed=seed)
 
 
 def parse_scenario(
-    data: Any, source: str, schemas: SchemaStore | None = None, default_name: str = "scenario"
+    data: Any,
+    source: str,
+    schemas: SchemaStore | None = None,
+    default_name: str = "scenario",
+    seed: int | None = None,
 ) -> Scenario:
     problems = (schemas or SchemaStore()).problems("scenario", data, whole="The scenario")
     if problems:
         raise ScenarioError(source, [problem.message for problem in problems])
-    builder = _Builder()
+    builder = _Builder(seed if seed is not None else data.get("seed", 0))
     scenario = builder.scenario(data, default_name)
     if builder.problems:
         raise ScenarioError(source, builder.problems)
@@ -125,9 +132,12 @@ def content_hash(document: Any) -> str:
 class _Builder:
     """Builds the model from a schema-valid document, collecting what the schema cannot check."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
         self.problems: list[str] = []
         self._ids: dict[str, Place] = {}
+        self._tenant_id = ""
+        self._group_id = ""
 
     def problem(self, path: Place, message: str) -> None:
         self.problems.append(f"{format_path(path)} {message}")
@@ -171,6 +181,7 @@ class _Builder:
             faults=tuple(data.get("faults", [])),
             document=copy.deepcopy(data),
             content_hash=content_hash(data),
+            seed=self.seed,
         )
 
     def resellers(self, items: list[dict[str, Any]], tenants: dict[str, Tenant]) -> dict[str, Reseller]:
@@ -230,6 +241,7 @@ class _Builder:
             self.problem(path, f"names the group {group_id!r}, which is not declared in tenant {tenant_id!r}.")
 
     def tenant(self, data: dict[str, Any], path: Place) -> Tenant:
+        self._tenant_id = data["id"]
         groups_data = data.get("groups", [])
         users = {
             user["userId"]: User(user["userId"], user["firstName"], user["lastName"])
@@ -245,6 +257,7 @@ class _Builder:
         return Tenant(tenant_id=data["id"], groups=groups)
 
     def group(self, data: dict[str, Any], path: Place, tenant_users: dict[str, User]) -> Group:
+        self._group_id = data["id"]
         users = {}
         for u, user in enumerate(data.get("users", [])):
             self.claim_id(user["userId"], (*path, "users", u, "userId"))
@@ -269,14 +282,32 @@ class _Builder:
         calls = [self.call(call, (*path, "calls", i), agent_ids) for i, call in enumerate(data.get("calls", []))]
         sessions = list(self.sessions(data.get("agentSessions", []), (*path, "agentSessions"), agent_ids))
         reporting = {REPORTING_FIELDS[name]: value for name, value in data.get("reporting", {}).items()}
+        history = History.from_records(calls, sessions, agents)
+        if "generate" in data:
+            history = self.generated(data, path, agents, history)
         return build_call_center(
             data["id"],
             agents,
-            calls,
-            sessions,
+            history=history,
             type=CallCenterType(data.get("type", CallCenterType.BASIC)),
             reporting=ReportingSettings(**reporting),
         )
+
+    def generated(self, data: dict[str, Any], path: Place, agents: list[User], explicit: History) -> History:
+        """The explicit records and the generated traffic, together; the generated part from the seed."""
+        agent_ids = [agent.user_id for agent in agents]
+        if not agent_ids:
+            self.problem((*path, "generate"), "needs the call center to have agents.")
+            return explicit
+        seed = stream_seed(self.seed, self._tenant_id, self._group_id, data["id"])
+        try:
+            history = explicit.merged(generate_history(data["generate"], agent_ids, seed))
+        except InvalidTraffic as exc:
+            self.problem((*path, "generate"), f"is refused: {exc}")
+            return explicit
+        for agent in history.overlapping_sessions():
+            self.problem((*path, "generate", "shifts"), f"overlap agentSessions of {agent_ids[agent]!r}.")
+        return history
 
     def agent_reference(self, agent_id: str, path: Place, agent_ids: set[str]) -> None:
         if agent_id not in agent_ids:

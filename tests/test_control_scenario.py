@@ -31,7 +31,7 @@ async def test_health_names_the_scenario(example):
     assert health["scenario"] == {
         "name": "worked-example",
         "hash": content_hash(yaml.safe_load(WORKED_EXAMPLE.read_text())),
-        "seed": None,
+        "seed": 0,
         "callCenters": 1,
         "calls": 5,
     }

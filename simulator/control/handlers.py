@@ -43,7 +43,7 @@ def scenario_summary(scenario: Scenario) -> dict[str, Any]:
     return {
         "name": scenario.name,
         "hash": scenario.content_hash,
-        "seed": scenario.document.get("seed"),
+        "seed": scenario.seed,
         "callCenters": len(call_centers),
         "calls": sum(len(call_center.history) for call_center in call_centers),
     }
