@@ -2,16 +2,20 @@
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
 from aiohttp import web
 
 from simulator import __version__
 from simulator.app import create_app
+from simulator.fake_scenario import Shape, build_document, explicit_document
 from simulator.resources import default_scenario
 from simulator.scenario import ScenarioError, load_scenario
 
@@ -46,6 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--admin-token", metavar="TOKEN", help="require 'Authorization: Bearer TOKEN' on /__sim/")
 
+    generate = commands.add_parser("generate", help="write a new scenario with generated call histories")
+    generate.add_argument("--tenants", type=_positive, default=1, metavar="N", help="tenants (default 1)")
+    generate.add_argument("--groups", type=_positive, default=1, metavar="M", help="groups per tenant (default 1)")
+    generate.add_argument(
+        "--call-centers", type=_positive, default=2, metavar="K", help="call centers per group (default 2)"
+    )
+    generate.add_argument("--agents", type=_positive, default=5, metavar="A", help="agents per call center (default 5)")
+    generate.add_argument("--days", type=_positive, default=30, metavar="D", help="days of history (default 30)")
+    generate.add_argument("--start", type=date.fromisoformat, default=date(2021, 3, 1), help="first day (2021-03-01)")
+    generate.add_argument("--calls-per-hour", type=float, default=20, metavar="R", help="per call center (default 20)")
+    generate.add_argument("--time-zone", default="Europe/Brussels", help="the call centers' time zone")
+    generate.add_argument("--locale", default="en_US", help="Faker locale of the agents' names (default en_US)")
+    generate.add_argument("--seed", type=int, default=0, help="decides names and histories (default 0)")
+    generate.add_argument("--explicit", action="store_true", help="write calls and agentSessions, not generate blocks")
+    generate.add_argument("--output", "-o", type=Path, help="file to write (.yaml or .json); default: standard output")
+
     validate = commands.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("files", type=Path, nargs="+", metavar="FILE")
     validate.add_argument("--seed", type=int, help="the seed of generated histories, in place of the scenarios'")
@@ -56,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "validate":
         return validate(args.files, args.seed)
+    if args.command == "generate":
+        return generate(args)
     cors = [origin.strip() for origin in (args.cors or "").split(",") if origin.strip()]
     options = {
         "auth": False if args.no_auth else None,
@@ -79,6 +101,44 @@ def validate(files: Sequence[Path], seed: int | None = None) -> int:
             calls = sum(len(cc.history) for cc in call_centers)
             print(f"{path}: ok ({_count(len(call_centers), 'call center')}, {_count(calls, 'call')})")
     return 1 if failed else 0
+
+
+def generate(args: argparse.Namespace) -> int:
+    shape = Shape(
+        tenants=args.tenants,
+        groups=args.groups,
+        call_centers=args.call_centers,
+        agents=args.agents,
+        days=args.days,
+        start=args.start,
+        calls_per_hour=args.calls_per_hour,
+        time_zone=args.time_zone,
+        locale=args.locale,
+        seed=args.seed,
+    )
+    try:
+        document = build_document(shape)
+        if args.explicit:
+            document = explicit_document(document)
+    except (AttributeError, ScenarioError) as exc:  # Faker answers an unknown locale with AttributeError
+        print(f"apio-sim generate: {exc}", file=sys.stderr)
+        return 2
+    if args.output is not None and args.output.suffix == ".json":
+        text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    else:
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def _count(number: int, noun: str) -> str:
