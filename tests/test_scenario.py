@@ -10,6 +10,7 @@ import yaml
 from simulator.cli import main
 from simulator.instants import parse_instant
 from simulator.model import Outcome
+from simulator.resources import scenarios_dir
 from simulator.scenario import ScenarioError, load_scenario, parse_scenario
 from tests.conftest import DEFAULT_SCENARIO, WORKED_EXAMPLE
 
@@ -65,6 +66,8 @@ def call_center(data: dict) -> dict:
 def test_the_shipped_scenarios_load():
     default = load_scenario(DEFAULT_SCENARIO)
     assert default.name == "default"
+    busy = load_scenario(scenarios_dir() / "busy-call-center.yaml")
+    assert len(busy.tenants["acme"].groups["support"].call_centers["support@acme.example"].history) > 50_000
     assert default.frozen_now is None
     assert {(t, g) for t, tenant in default.tenants.items() for g in tenant.groups} == {
         ("foo", "foogroup"),
