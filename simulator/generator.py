@@ -76,6 +76,11 @@ class Traffic:
         if closing <= opening:
             raise InvalidTraffic("workingHours: close must be after open.")
         mix = block.get("outcomes", DEFAULT_OUTCOMES)
+        if "busyOverflow" in mix:
+            raise InvalidTraffic(
+                "outcomes.busyOverflow: busy overflows are not drawn; they happen when a call finds the queue "
+                "full. Lower queueLength or raise callsPerHour to see more."
+            )
         total = sum(mix.values())
         if total <= 0:
             raise InvalidTraffic("outcomes: at least one share must be above 0.")

@@ -5,7 +5,8 @@ import json
 import pytest
 import yaml
 
-from simulator.scenario import content_hash
+from simulator.app import create_app
+from simulator.scenario import content_hash, load_scenario, parse_scenario
 from tests.conftest import BASIC, CC1, DEFAULT_SCENARIO, WORKED_EXAMPLE, cc_path, namespace_of
 
 STATISTICS = cc_path(*CC1, "statistics")
@@ -151,3 +152,14 @@ async def test_reset_does_not_copy_the_call_histories(example):
     assert after.scenario is before.scenario
     key = next(iter(before.all_reporting()))
     assert after.call_center(key) is before.call_center(key)
+
+
+async def test_a_seed_given_at_start_is_exported_so_the_export_replays_the_same_history(aiohttp_client):
+    busy = WORKED_EXAMPLE.parent / "busy-call-center.yaml"
+    client = await aiohttp_client(create_app(load_scenario(busy, seed=99)))
+    exported = await export(client)
+    assert exported["seed"] == 99
+    again = parse_scenario(exported, "exported")
+    original = load_scenario(busy, seed=99)
+    key = next(iter(original.call_centers()))
+    assert (again.call_centers()[key].history.arrived_at == original.call_centers()[key].history.arrived_at).all()

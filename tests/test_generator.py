@@ -227,6 +227,11 @@ CC = "tenants[0].groups[0].callCenters[0]"
             "generate is refused: shifts[1] overlaps shifts[0] for the same agent.",
         ),
         ({"shifts": [{"from": "12:00", "to": "08:00"}]}, "generate is refused: shifts[0]: to must be after from."),
+        (
+            {"outcomes": {"answered": 0.9, "busyOverflow": 0.1}},
+            "generate is refused: outcomes.busyOverflow: busy overflows are not drawn; they happen when a call "
+            "finds the queue full. Lower queueLength or raise callsPerHour to see more.",
+        ),
     ],
 )
 def test_a_generate_block_that_cannot_be_played_is_refused(change, message):

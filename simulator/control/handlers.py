@@ -207,6 +207,8 @@ async def export_scenario(request: web.Request) -> web.StreamResponse:
 
 def export_document(namespace: Namespace) -> dict[str, Any]:
     document = copy.deepcopy(namespace.scenario.document)
+    if document.get("seed", 0) != namespace.scenario.seed:  # loaded with --seed: the export must say so
+        document["seed"] = namespace.scenario.seed
     settings = namespace.all_reporting()
     for tenant in document["tenants"]:
         for group in tenant.get("groups", []):
