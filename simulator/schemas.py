@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from simulator.errors import InvalidParameters
 from simulator.resources import schemas_dir
 
 SCHEMA_SUFFIX = ".schema.json"
@@ -77,6 +78,12 @@ class SchemaStore:
 
     def file_name(self, schema: str) -> str:
         return schema + SCHEMA_SUFFIX
+
+    def require(self, schema: str, instance: Any) -> None:
+        """Raise 400 INVALID_PARAMETERS, one error per problem, unless `instance` keeps to `schema`."""
+        problems = self.problems(schema, instance)
+        if problems:
+            raise InvalidParameters(problem.message for problem in problems)
 
     def problems(self, schema: str, instance: Any, whole: str = "The body") -> list[Problem]:
         """The problems of `instance` against `schema`: one per place (the most basic rule), ordered by place.

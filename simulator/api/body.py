@@ -27,8 +27,8 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-async def read_json_object(request: web.Request) -> dict[str, Any] | None:
-    """The body as a JSON object, None when there is no body.
+async def read_json_object(request: web.Request, required: bool = False) -> dict[str, Any] | None:
+    """The body as a JSON object; None when there is none, unless it is `required` (then 416).
 
     Not JSON at all (malformed, NaN or Infinity, not UTF-8, nested too deep) or JSON that is not an
     object: 416. A field given twice: 400, since the client cannot know which one would count. A body over
@@ -41,6 +41,8 @@ async def read_json_object(request: web.Request) -> dict[str, Any] | None:
     if len(raw) > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     if not raw.strip():
+        if required:
+            raise BadMediaType("The request body must be a JSON object.")
         return None
     try:
         value = json.loads(raw, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
@@ -51,3 +53,10 @@ async def read_json_object(request: web.Request) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise BadMediaType("The request body must be a JSON object.")
     return value
+
+
+async def required_json_object(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object, which must be there (416 when it is not)."""
+    body = await read_json_object(request, required=True)
+    assert body is not None
+    return body

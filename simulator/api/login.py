@@ -2,10 +2,10 @@
 
 from aiohttp import web
 
-from simulator.api.body import read_json_object
+from simulator.api.body import required_json_object
 from simulator.api.respond import respond, state_of
 from simulator.auth import login_ids
-from simulator.errors import BadMediaType, CoreUnauthorized, InvalidParameters, Unauthorized
+from simulator.errors import CoreUnauthorized, Unauthorized
 from simulator.model import ApiUser
 from simulator.state import Namespace
 
@@ -59,12 +59,8 @@ async def core_logout(request: web.Request) -> web.Response:
 
 
 async def _authenticate(request: web.Request, state: Namespace, schema: str) -> ApiUser | None:
-    body = await read_json_object(request)
-    if body is None:
-        raise BadMediaType("The request body must be a JSON object.")
-    problems = state.schemas.problems(schema, body)
-    if problems:
-        raise InvalidParameters(problem.message for problem in problems)
+    body = await required_json_object(request)
+    state.schemas.require(schema, body)
     return state.credentials.authenticate(body["username"], body["password"])
 
 

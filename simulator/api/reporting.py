@@ -4,10 +4,9 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator.api.body import read_json_object
+from simulator.api.body import required_json_object
 from simulator.api.paths import call_center_key
 from simulator.api.respond import respond, state_of
-from simulator.errors import BadMediaType, InvalidParameters
 from simulator.model import REPORTING_FIELDS, ReportingSettings
 
 
@@ -20,12 +19,8 @@ async def put_reporting(request: web.Request) -> web.Response:
     state = state_of(request)
     key = call_center_key(request)
     state.call_center(key)
-    body = await read_json_object(request)
-    if body is None:
-        raise BadMediaType("The request body must be a JSON object.")
-    problems = state.schemas.problems("reporting-settings-update", body)
-    if problems:
-        raise InvalidParameters(problem.message for problem in problems)
+    body = await required_json_object(request)
+    state.schemas.require("reporting-settings-update", body)
     settings = state.update_reporting(key, body)
     return respond(request, "reporting-settings", render_reporting(settings))
 

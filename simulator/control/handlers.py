@@ -9,10 +9,10 @@ import yaml
 from aiohttp import web
 
 from simulator import __version__
-from simulator.api.body import read_json_object
+from simulator.api.body import required_json_object
 from simulator.api.reporting import render_reporting
 from simulator.api.respond import respond, simulator_of, state_of
-from simulator.errors import BadMediaType, InvalidParameters, NotFound
+from simulator.errors import InvalidParameters, NotFound
 from simulator.faults import FaultRule, InvalidFault, parse_action
 from simulator.instants import MICROS_PER_SECOND, OffsetInstant, format_date_time, parse_instant
 from simulator.journal import Entry, Filter
@@ -63,10 +63,8 @@ async def list_faults(request: web.Request) -> web.Response:
 
 async def add_fault(request: web.Request) -> web.Response:
     namespace = state_of(request)
-    document = await _json_object(request)
-    problems = namespace.schemas.problems("fault-rule", document)
-    if problems:
-        raise InvalidParameters(problem.message for problem in problems)
+    document = await required_json_object(request)
+    namespace.schemas.require("fault-rule", document)
     try:
         parse_action(document["action"])
     except InvalidFault as exc:
@@ -91,9 +89,7 @@ async def clear_faults(request: web.Request) -> web.Response:
 async def find_requests(request: web.Request) -> web.Response:
     namespace = state_of(request)
     query = {name: request.query[name] for name in request.query}
-    problems = namespace.schemas.problems("journal-query", query)
-    if problems:
-        raise InvalidParameters(problem.message for problem in problems)
+    namespace.schemas.require("journal-query", query)
     wanted = Filter(
         endpoint=query.get("endpoint"),
         method=query.get("method"),
@@ -163,10 +159,8 @@ async def get_clock(request: web.Request) -> web.Response:
 
 async def put_clock(request: web.Request) -> web.Response:
     namespace = state_of(request)
-    change = await _json_object(request)
-    problems = namespace.schemas.problems("clock-update", change)
-    if problems:
-        raise InvalidParameters(problem.message for problem in problems)
+    change = await required_json_object(request)
+    namespace.schemas.require("clock-update", change)
     if "now" in change:
         try:
             namespace.clock.freeze(parse_instant(change["now"]))
@@ -197,9 +191,7 @@ async def export_scenario(request: web.Request) -> web.StreamResponse:
     namespace = state_of(request)
     document = export_document(namespace)
     if request.query.get("format", "json") == "yaml":
-        problems = namespace.schemas.problems("scenario", document)
-        if problems:
-            raise InvalidParameters(problem.message for problem in problems)
+        namespace.schemas.require("scenario", document)
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
         return web.Response(text=text, content_type="application/yaml")
     return respond(request, "scenario", document)
@@ -268,10 +260,3 @@ async def delete_namespace(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     simulator_of(request).drop(name)
     return respond(request, "control-answer", {"deleted": name})
-
-
-async def _json_object(request: web.Request) -> dict[str, Any]:
-    body = await read_json_object(request)
-    if body is None:
-        raise BadMediaType("The request body must be a JSON object.")
-    return body
