@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -15,12 +16,47 @@ from aiohttp import web
 
 from simulator import __version__
 from simulator.app import create_app
+from simulator.client import SimulatorClient, SimulatorError
 from simulator.fake_scenario import Shape, build_document, explicit_document
 from simulator.resources import default_scenario
 from simulator.scenario import ScenarioError, load_scenario
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+
+
+ENVIRONMENT = {
+    "scenario": "APIO_SIM_SCENARIO",
+    "host": "APIO_SIM_HOST",
+    "port": "APIO_SIM_PORT",
+    "seed": "APIO_SIM_SEED",
+    "no_auth": "APIO_SIM_NO_AUTH",
+    "cors": "APIO_SIM_CORS",
+    "journal_size": "APIO_SIM_JOURNAL_SIZE",
+    "admin_token": "APIO_SIM_ADMIN_TOKEN",
+}
+"""Every `serve` option can come from the environment (a container's configuration); the command line wins."""
+
+
+def _from_environment(parser: argparse.ArgumentParser) -> None:
+    """Defaults of `serve` from APIO_SIM_* variables, converted like their options."""
+    defaults = {}
+    for dest, variable in ENVIRONMENT.items():
+        value = os.environ.get(variable)
+        if value is None or value == "":
+            continue
+        if dest == "no_auth":
+            defaults[dest] = value.strip().lower() in ("1", "true", "yes", "on")
+        elif dest in ("port", "seed", "journal_size"):
+            try:
+                defaults[dest] = int(value)
+            except ValueError:
+                parser.error(f"{variable} must be a whole number, not {value!r}")
+        elif dest == "scenario":
+            defaults[dest] = Path(value)
+        else:
+            defaults[dest] = value
+    parser.set_defaults(**defaults)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--admin-token", metavar="TOKEN", help="require 'Authorization: Bearer TOKEN' on /__sim/")
 
+    _from_environment(serve)
+
+    health = commands.add_parser("health", help="exit 0 when the simulator on this machine answers its health check")
+    health.add_argument(
+        "--url", help="the simulator (default http://127.0.0.1:$APIO_SIM_PORT, port 8080; APIO_SIM_ADMIN_TOKEN is sent)"
+    )
+
     generate = commands.add_parser("generate", help="write a new scenario with generated call histories")
     generate.add_argument("--tenants", type=_positive, default=1, metavar="N", help="tenants (default 1)")
     generate.add_argument("--groups", type=_positive, default=1, metavar="M", help="groups per tenant (default 1)")
@@ -78,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(args.files, args.seed)
     if args.command == "generate":
         return generate(args)
+    if args.command == "health":
+        return health(args.url)
     cors = [origin.strip() for origin in (args.cors or "").split(",") if origin.strip()]
     options = {
         "auth": False if args.no_auth else None,
@@ -101,6 +146,19 @@ def validate(files: Sequence[Path], seed: int | None = None) -> int:
             calls = sum(len(cc.history) for cc in call_centers)
             print(f"{path}: ok ({_count(len(call_centers), 'call center')}, {_count(calls, 'call')})")
     return 1 if failed else 0
+
+
+def health(url: str | None) -> int:
+    """The container's health check: the control API's /__sim/health, with the admin token if there is one."""
+    base = url or f"http://127.0.0.1:{os.environ.get('APIO_SIM_PORT') or DEFAULT_PORT}"
+    client = SimulatorClient(base, admin_token=os.environ.get("APIO_SIM_ADMIN_TOKEN") or None, timeout=2)
+    try:
+        answer = client.health()
+    except (SimulatorError, OSError) as exc:
+        print(f"apio-sim health: {base}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{base}: {answer['status']}, scenario {answer['scenario']['name']!r}")
+    return 0
 
 
 def generate(args: argparse.Namespace) -> int:

@@ -14,6 +14,8 @@ from simulator.resources import scenarios_dir
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.state import Namespace
 
+pytest_plugins = ["pytester"]
+
 DEFAULT_SCENARIO = scenarios_dir() / "default.yaml"
 WORKED_EXAMPLE = scenarios_dir() / "worked-example.yaml"
 

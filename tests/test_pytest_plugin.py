@@ -1,0 +1,206 @@
+"""The pytest plugin as consumers use it: their own test files, run by pytest with the plugin installed."""
+
+import json
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from simulator.client import SimulatorClient
+from tests.conftest import WORKED_EXAMPLE
+
+SYNC_TESTS = """
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+CC = ("footenant", "foogroup", "APIOTestCallCenterP@sip.netaxis.be")
+RANGE = {"statisticsRange": {"start": "2021-03-01T00:00:00+01:00", "end": "2021-03-06T00:00:00+01:00"}}
+
+
+def call(url, headers, body=None, method="GET"):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.load(error)
+
+
+def test_login_statistics_faults_and_journal(apio_sim):
+    url = apio_sim.call_center_url(*CC)
+    assert call(url, apio_sim.headers, RANGE)[0] == 401
+    headers = apio_sim.login("footenant-admin")
+    status, body = call(url, headers, RANGE)
+    assert status == 200 and body["queueStatistics"]["callsAnswered"] > 0
+    apio_sim.fault("http-503", times=1, endpoint="statistics")
+    assert call(url, headers, RANGE)[0] == 503
+    assert call(url, headers, RANGE)[0] == 200
+    assert [e["status"] for e in apio_sim.requests(endpoint="statistics")] == [401, 200, 503, 200]
+
+
+def test_core_login_gives_bearer_headers(apio_sim):
+    headers = apio_sim.login("apio-admin", style="core")
+    url = apio_sim.call_center_url("foo", "foogroup", "APIOTestCCBasic@sip.netaxis.be", "instance_statistics_reporting")
+    url = url.replace("/api/v1/", "/api/v01/p1/")
+    assert call(url, headers) == (200, {"generateDailyReport": False, "collectionPeriodMinutes": 30})
+
+
+def test_a_change_in_one_test_is_gone_in_the_next_part_one(apio_sim):
+    url = apio_sim.call_center_url(*CC, endpoint="instance_statistics_reporting")
+    headers = apio_sim.login("apio-admin")
+    assert call(url, headers, {"collectionPeriodMinutes": 60}, method="PUT")[0] == 200
+    apio_sim.freeze("2030-01-01T00:00:00Z")
+
+
+def test_a_change_in_one_test_is_gone_in_the_next_part_two(apio_sim):
+    url = apio_sim.call_center_url(*CC, endpoint="instance_statistics_reporting")
+    assert call(url, apio_sim.login("apio-admin"))[1]["collectionPeriodMinutes"] == 30
+    assert apio_sim.client.clock()["now"] != "2030-01-01T00:00:00Z"
+    assert apio_sim.requests() [0]["endpoint"] == "login"
+
+
+@pytest.mark.apio_sim_scenario(WORKED)
+def test_a_marker_names_the_scenario(apio_sim):
+    url = apio_sim.call_center_url("example", "example-group", "cc1@example.test")
+    body = {"statisticsRange": {"start": "2021-02-01T10:00:00Z"}}
+    assert call(url, apio_sim.headers, body)[1]["queueStatistics"]["callsAnswered"] == 3
+    apio_sim.advance("PT1H")
+    assert call(url, apio_sim.headers, body)[1]["statisticsRange"]["end"] == "2021-02-01T13:00:00Z"
+
+
+@pytest.mark.apio_sim_scenario({"auth": False, "tenants": [{"id": "inline"}]})
+def test_a_marker_takes_an_inline_scenario(apio_sim):
+    assert apio_sim.client.health()["scenario"]["callCenters"] == 0
+
+
+def test_without_a_marker_the_default_scenario_is_back(apio_sim):
+    assert apio_sim.client.health()["scenario"]["name"] == "default"
+"""
+
+ASYNC_TESTS = """
+import aiohttp
+
+
+async def test_async_tests_reach_it_too(apio_sim):
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as session:
+        login = {"username": "foo-admin", "password": "foo-admin"}
+        async with session.post(apio_sim.url + "/api/v1/login/", json=login, headers=apio_sim.headers) as response:
+            assert response.status == 200
+        cc = ("foo", "foogroup", "APIOTestCCBasic@sip.netaxis.be")
+        url = apio_sim.call_center_url(*cc, "instance_statistics_reporting")
+        async with session.get(url, headers=apio_sim.headers) as response:
+            assert (await response.json())["collectionPeriodMinutes"] == 30
+"""
+
+MODULE_MARKER = """
+import pytest
+
+pytestmark = pytest.mark.apio_sim_scenario(WORKED)
+
+
+def test_every_test_of_the_module_gets_it(apio_sim):
+    assert apio_sim.client.health()["scenario"]["name"] == "worked-example"
+
+
+def test_and_this_one_too(apio_sim):
+    assert apio_sim.client.export_scenario()["name"] == "worked-example"
+"""
+
+
+def write_tests(pytester: pytest.Pytester) -> None:
+    worked = repr(str(WORKED_EXAMPLE))
+    pytester.makepyfile(
+        test_sync=SYNC_TESTS.replace("WORKED", worked),
+        test_async=ASYNC_TESTS,
+        test_module_marker=MODULE_MARKER.replace("WORKED", worked),
+    )
+    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+
+
+def test_the_fixture_serves_sync_and_async_tests_in_process(pytester):
+    write_tests(pytester)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=10)
+
+
+def test_the_fixture_works_under_xdist(pytester):
+    write_tests(pytester)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-n", "2")
+    result.assert_outcomes(passed=10)
+
+
+EXTERNAL_TESTS = """
+import json
+import urllib.request
+
+CC = "foo", "foogroup", "APIOTestCCBasic@sip.netaxis.be"
+
+
+def put_and_read(apio_sim, minutes):
+    url = apio_sim.call_center_url(*CC, endpoint="instance_statistics_reporting")
+    headers = {**apio_sim.login("foo-admin"), "Content-Type": "application/json"}
+    body = json.dumps({"collectionPeriodMinutes": minutes}).encode()
+    urllib.request.urlopen(urllib.request.Request(url, data=body, method="PUT", headers=headers)).close()
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+        return json.load(response)["collectionPeriodMinutes"]
+
+
+def test_one(apio_sim):
+    assert apio_sim.namespace.startswith("pytest-")
+    assert put_and_read(apio_sim, 15) == 15
+
+
+def test_two(apio_sim):
+    assert put_and_read(apio_sim, 60) == 60
+
+
+def test_three_sees_neither(apio_sim):
+    url = apio_sim.call_center_url(*CC, endpoint="instance_statistics_reporting")
+    with urllib.request.urlopen(urllib.request.Request(url, headers=apio_sim.login("foo-admin"))) as response:
+        assert json.load(response)["collectionPeriodMinutes"] == 30
+"""
+
+
+@pytest.fixture
+def external_server():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", "--port", "0", "--admin-token", "t0ken"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    url = process.stdout.readline().rsplit(" on ", 1)[1].strip()
+    yield url
+    process.terminate()
+    process.communicate(timeout=10)
+
+
+def test_an_external_simulator_gives_each_test_a_namespace(pytester, external_server):
+    pytester.makepyfile(test_external=EXTERNAL_TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-q", "-n", "2", "--apio-sim-url", external_server, "--apio-sim-admin-token", "t0ken"
+    )
+    result.assert_outcomes(passed=3)
+    control = SimulatorClient(external_server, admin_token="t0ken")
+    assert [n["name"] for n in control.namespaces()] == ["default"]  # each test's namespace is dropped after it
+    request = urllib.request.Request(
+        external_server + "/api/v1/login/",
+        data=json.dumps({"username": "foo-admin", "password": "foo-admin"}).encode(),
+        method="POST",
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200  # the default namespace was never touched
+
+
+def test_the_url_can_come_from_the_environment(pytester, external_server, monkeypatch):
+    monkeypatch.setenv("APIO_SIM_URL", external_server)
+    monkeypatch.setenv("APIO_SIM_ADMIN_TOKEN", "t0ken")
+    pytester.makepyfile(test_env="def test_it(apio_sim):\n    assert apio_sim.namespace is not None\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
