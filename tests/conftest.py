@@ -1,5 +1,7 @@
 """Black-box fixtures: a simulator app per test, reached through HTTP as a consumer would."""
 
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,8 @@ from simulator.scenario import load_scenario, parse_scenario
 from simulator.state import Namespace
 
 pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_SCENARIO = scenarios_dir() / "default.yaml"
 WORKED_EXAMPLE = scenarios_dir() / "worked-example.yaml"
@@ -33,6 +37,19 @@ BASIC = ("foo", "foogroup", "APIOTestCCBasic@sip.netaxis.be")
 PREMIUM = ("foo", "foogroup", "APIOTestCCPremium@sip.netaxis.be")
 CALL_CENTER_P = ("footenant", "foogroup", "APIOTestCallCenterP@sip.netaxis.be")
 CC1 = ("example", "example-group", "cc1@example.test")
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """apio-sim's wheel, built once per test session from this checkout."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(ROOT)],
+        check=True,
+        timeout=600,
+    )
+    [built] = out.glob("apio_sim-*.whl")
+    return built
 
 
 @pytest.fixture

@@ -1,0 +1,119 @@
+"""The container, without a container engine: this machine has none, so the image's exact command and
+health check run here as plain processes, with the environment the image sets (on loopback)."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from simulator.client import SimulatorClient
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def instruction(name: str) -> list[str]:
+    """The exec-form (JSON array) command of a Dockerfile instruction, e.g. CMD or HEALTHCHECK ... CMD."""
+    [line] = [line for line in DOCKERFILE.splitlines() if line.startswith(name + " ")]
+    return json.loads(line[line.index("[") :])
+
+
+def command(argv: list[str]) -> list[str]:
+    """The console script as installed beside this Python, or the same program through -m."""
+    script = Path(sys.executable).with_name(argv[0])
+    return [str(script), *argv[1:]] if script.exists() else [sys.executable, "-m", "simulator", *argv[1:]]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_image_is_slim_non_root_and_documented():
+    assert DOCKERFILE.startswith("#") and "FROM python:3.12-slim" in DOCKERFILE
+    assert re.search(r"^USER apio$", DOCKERFILE, re.M)
+    assert re.search(r"^EXPOSE 8080$", DOCKERFILE, re.M)
+    assert 'VOLUME ["/scenarios"]' in DOCKERFILE
+    assert "APIO_SIM_PORT=8080" in DOCKERFILE and "APIO_SIM_HOST=0.0.0.0" in DOCKERFILE
+    assert instruction("CMD") == ["apio-sim", "serve"]
+    assert instruction("HEALTHCHECK") == ["apio-sim", "health"]
+
+
+@pytest.fixture
+def container():
+    """The image's CMD with its environment, a scenario mounted as the docs say, and an admin token."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "APIO_SIM_HOST": "127.0.0.1",  # the image listens on 0.0.0.0; here only loopback is allowed
+        "APIO_SIM_PORT": str(port),
+        "APIO_SIM_SCENARIO": str(ROOT / "scenarios" / "busy-call-center.yaml"),
+        "APIO_SIM_SEED": "5",
+        "APIO_SIM_ADMIN_TOKEN": "s3cret",
+        "APIO_SIM_JOURNAL_SIZE": "7",
+        "APIO_SIM_NO_AUTH": "true",
+    }
+    process = subprocess.Popen(
+        command(instruction("CMD")), env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    yield port, env
+    process.terminate()
+    process.communicate(timeout=10)
+
+
+def test_the_health_check_passes_once_the_command_serves(container):
+    port, env = container
+    healthcheck = command(instruction("HEALTHCHECK"))
+    deadline = time.monotonic() + 20
+    while True:
+        result = subprocess.run(healthcheck, env=env, capture_output=True, text=True, timeout=10)
+        if result.returncode == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"http://127.0.0.1:{port}: ready, scenario 'busy-call-center'\n"
+
+
+def ready(port: int) -> dict:
+    """The health answer, once the server gives one (with the admin token)."""
+    sim = SimulatorClient(f"http://127.0.0.1:{port}", admin_token="s3cret")
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            return sim.health()
+        except OSError:
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.05)
+
+
+def test_every_option_came_from_the_environment(container):
+    port, _ = container
+    assert ready(port)["scenario"]["seed"] == 5
+    url = f"http://127.0.0.1:{port}/api/v1/tenants/acme/groups/support/services/call_centers/support@acme.example/"
+    for _ in range(9):  # no login needed (APIO_SIM_NO_AUTH); the journal keeps 7
+        urllib.request.urlopen(url + "instance_statistics_reporting/").close()
+    assert SimulatorClient(f"http://127.0.0.1:{port}", admin_token="s3cret").requests()["count"] == 7
+
+
+def test_the_health_check_fails_without_the_admin_token(container):
+    port, env = container
+    without = {key: value for key, value in env.items() if key != "APIO_SIM_ADMIN_TOKEN"}
+    ready(port)
+    result = subprocess.run(command(instruction("HEALTHCHECK")), env=without, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"apio-sim health: http://127.0.0.1:{port}: ")
+
+
+def test_a_bad_environment_value_is_a_usage_error():
+    env = {**os.environ, "APIO_SIM_PORT": "eighty"}
+    result = subprocess.run(command(["apio-sim", "serve"]), env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "APIO_SIM_PORT must be a whole number, not 'eighty'" in result.stderr
