@@ -18,6 +18,7 @@ from simulator import __version__
 from simulator.app import create_app
 from simulator.client import SimulatorClient, SimulatorError
 from simulator.fake_scenario import Shape, build_document, explicit_document
+from simulator.openapi import openapi_document
 from simulator.resources import default_scenario
 from simulator.scenario import ScenarioError, load_scenario
 
@@ -93,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--url", help="the simulator (default http://127.0.0.1:$APIO_SIM_PORT, port 8080; APIO_SIM_ADMIN_TOKEN is sent)"
     )
 
+    commands.add_parser("openapi", help="print the OpenAPI 3.1 document of the simulator's API")
+
     generate = commands.add_parser("generate", help="write a new scenario with generated call histories")
     generate.add_argument("--tenants", type=_positive, default=1, metavar="N", help="tenants (default 1)")
     generate.add_argument("--groups", type=_positive, default=1, metavar="M", help="groups per tenant (default 1)")
@@ -123,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return generate(args)
     if args.command == "health":
         return health(args.url)
+    if args.command == "openapi":
+        print(json.dumps(openapi_document(), indent=2))
+        return 0
     cors = [origin.strip() for origin in (args.cors or "").split(",") if origin.strip()]
     options = {
         "auth": False if args.no_auth else None,

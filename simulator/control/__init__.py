@@ -30,3 +30,4 @@ def add_control_routes(app: web.Application) -> None:
     router.add_post(PREFIX + "/reset", handlers.reset)
     router.add_get(PREFIX + "/namespaces", handlers.list_namespaces, allow_head=False)
     router.add_delete(PREFIX + "/namespaces/{name}", handlers.delete_namespace)
+    router.add_get("/openapi.json", handlers.openapi, allow_head=False)

@@ -17,10 +17,15 @@ from simulator.faults import FaultRule, InvalidFault, parse_action
 from simulator.instants import MICROS_PER_SECOND, OffsetInstant, format_date_time, parse_instant
 from simulator.journal import Entry, Filter
 from simulator.model import CallCenterKey, Scenario
+from simulator.openapi import openapi_document
 from simulator.scenario import ScenarioError, parse_scenario, read_document
 from simulator.state import Namespace
 
-# Health
+# Health and the OpenAPI document
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document(simulator_of(request).schemas))
 
 
 async def health(request: web.Request) -> web.Response:

@@ -1,0 +1,85 @@
+"""The OpenAPI document: valid OpenAPI 3.1, generated from schemas/, and the routes the server really has."""
+
+import json
+
+from openapi_spec_validator import validate
+
+from simulator.app import create_app
+from simulator.cli import main
+from simulator.openapi import openapi_document
+from simulator.resources import schemas_dir
+from simulator.scenario import load_scenario
+from tests.conftest import WORKED_EXAMPLE
+
+
+def test_the_document_is_valid_openapi_3_1():
+    document = openapi_document()
+    assert document["openapi"] == "3.1.0"
+    validate(document)
+
+
+def test_it_documents_exactly_the_routes_the_server_has():
+    app = create_app(load_scenario(WORKED_EXAMPLE))
+    # Trailing slashes are optional on the emulated paths: compare without them.
+    served = {
+        (route.method.lower(), route.resource.canonical.replace("{slash}", "").rstrip("/"))
+        for route in app.router.routes()
+        if route.method != "HEAD"
+    }
+    documented = {
+        (method, path.rstrip("/")) for path, operations in openapi_document()["paths"].items() for method in operations
+    }
+    assert served == documented
+
+
+def test_every_schema_file_is_a_component_and_every_reference_resolves():
+    document = openapi_document()
+    names = {path.name.removesuffix(".schema.json") for path in schemas_dir().glob("*.schema.json")}
+    assert names <= set(document["components"]["schemas"])
+
+    def resolve(pointer: str):
+        node = document
+        for part in pointer.removeprefix("#/").split("/"):
+            node = node[part]
+        return node
+
+    references = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$ref":
+                    references.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(document)
+    assert len(references) > 100
+    for reference in references:
+        assert reference.startswith("#/components/"), reference
+        resolve(reference)
+
+
+def test_errors_are_documented_with_the_error_schema():
+    operation = openapi_document()["paths"][
+        "/api/v1/tenants/{tenant_id}/groups/{group_id}/services/call_centers/{call_center_name}/statistics/"
+    ]["get"]
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "413", "416"}
+    assert operation["responses"]["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/error"
+    }
+    assert operation["security"] == [{"sessionCookie": []}]
+
+
+async def test_the_server_serves_it(example):
+    response = await example.get("/openapi.json")
+    assert response.status == 200
+    assert await response.json() == openapi_document()
+
+
+def test_the_command_prints_it(capsys):
+    assert main(["openapi"]) == 0
+    assert json.loads(capsys.readouterr().out) == openapi_document()
