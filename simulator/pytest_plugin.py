@@ -85,7 +85,7 @@ class ApioSimServer:
         self.external = external
         self.control = SimulatorClient(url, admin_token=admin_token)
         self.base_hash = self.control.health()["scenario"]["hash"]
-        self.base_scenario = None if external else self.control.export_scenario()
+        self.base_scenario: dict[str, Any] | None = None  # kept when a marker first replaces it
         self.loaded_hash = self.base_hash
         self._numbers = itertools.count(1)
         self._session = uuid.uuid4().hex[:8]
@@ -197,6 +197,8 @@ def apio_sim(apio_sim_server: ApioSimServer, request: pytest.FixtureRequest) -> 
     sim = ApioSim(apio_sim_server, apio_sim_server.new_namespace() if external else None)
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None:
+        if apio_sim_server.base_scenario is None and not external:
+            apio_sim_server.base_scenario = sim.client.export_scenario()
         sim.load_scenario(marker.args[0])
     elif apio_sim_server.loaded_hash != apio_sim_server.base_hash and apio_sim_server.base_scenario is not None:
         sim.load_scenario(apio_sim_server.base_scenario)  # an earlier test's marker must not leak into this one

@@ -50,7 +50,7 @@ class ScenarioError(Exception):
         super().__init__("\n".join(self.messages))
 
 
-class _ScenarioLoader(yaml.SafeLoader):
+class _ScenarioLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when there is one
     """YAML as scenario authors mean it: date-times stay text, and a key given twice is an error."""
 
 

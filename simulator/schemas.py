@@ -71,10 +71,8 @@ class SchemaStore:
             for name, document in documents.items()
         )
         self.documents = documents
-        self._validators = {
-            name.removesuffix(SCHEMA_SUFFIX): _Validator(document, registry=registry)
-            for name, document in documents.items()
-        }
+        self._registry = registry
+        self._validators: dict[str, Any] = {}  # built on first use: a server start checks only a few schemas
 
     def file_name(self, schema: str) -> str:
         return schema + SCHEMA_SUFFIX
@@ -90,7 +88,11 @@ class SchemaStore:
 
         `whole` names the instance itself in messages about its top level.
         """
-        errors = self._validators[schema].iter_errors(instance)
+        validator = self._validators.get(schema)
+        if validator is None:
+            document = self.documents[self.file_name(schema)]
+            validator = self._validators[schema] = _Validator(document, registry=self._registry)
+        errors = validator.iter_errors(instance)
         by_place: dict[tuple[str | int, ...], Problem] = {}
         for problem in sorted(
             (problem for error in _leaves(errors) for problem in _describe(error, whole)),
