@@ -23,6 +23,12 @@ _ERRORS = {
     416: "APIO's Bad Media Type: the body is not a JSON object",
     429: "Too many namespaces",
 }
+_EVERY_OPERATION = (400, 429)  # a malformed X-Apio-Sim-Namespace header; too many namespaces
+_QUERY = {
+    "start": {"$ref": "#/components/schemas/common/$defs/dateTime"},
+    "end": {"$ref": "#/components/schemas/common/$defs/dateTime"},
+    "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},
+}
 
 
 @dataclass(frozen=True)
@@ -255,14 +261,18 @@ def _body(schema: str) -> dict[str, Any]:
 
 def _operation(operation: Operation) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [{"$ref": "#/components/parameters/namespace"}]
-    if operation.tags[0].startswith("APIO"):
-        parameters.append({"$ref": "#/components/parameters/fault"})
     for name in _path_parameters(operation.path):
-        parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
+        schema: dict[str, Any] = {"type": "string", "minLength": 1}
+        if name == "name":  # the default namespace cannot be deleted
+            schema["not"] = {"const": "default"}
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     for name in operation.query:
-        parameters.append({"name": name, "in": "query", "required": False, "schema": {"type": "string"}})
+        schema = _QUERY.get(name, {"$ref": f"#/components/schemas/journal-query/properties/{name}"})
+        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
     responses: dict[str, Any] = {str(operation.status): {"description": "OK", "content": _body(operation.answer)}}
-    for status in operation.errors:
+    if operation.answer == "scenario":  # ?format=yaml answers the same document in YAML
+        responses["200"]["content"]["application/yaml"] = {"schema": {"$ref": "#/components/schemas/scenario"}}
+    for status in sorted(set(operation.errors) | set(_EVERY_OPERATION)):
         responses[str(status)] = {"description": _ERRORS[status], "content": _body("error")}
     document: dict[str, Any] = {
         "summary": operation.summary,
@@ -273,8 +283,6 @@ def _operation(operation: Operation) -> dict[str, Any]:
     }
     if operation.request is not None:
         content = _body(operation.request)
-        if operation.request == "scenario":
-            content["application/yaml"] = {"schema": {"type": "string"}}
         document["requestBody"] = {"required": operation.request != "statistics-request", "content": content}
     if operation.security is not None:
         document["security"] = _SECURITY[operation.security]
@@ -308,7 +316,10 @@ def openapi_document(schemas: SchemaStore | None = None) -> dict[str, Any]:
             "description": (
                 "A simulator of the Netaxis APIO call-center statistics API: the emulated gateway endpoints "
                 "(also behind APIO core's proxy prefix /api/v01/p1), both logins, and the simulator's own "
-                "control API under /__sim/. Trailing slashes are optional on the emulated paths."
+                "control API under /__sim/. Trailing slashes are optional on the emulated paths. A request to "
+                "the emulated API may carry X-Apio-Sim-Fault: <action> to break that one answer on purpose "
+                "(see docs/control/faults.md); it is left out of the parameters so that generated requests "
+                "test the API as it behaves."
             ),
         },
         "paths": paths,
@@ -321,13 +332,6 @@ def openapi_document(schemas: SchemaStore | None = None) -> dict[str, Any]:
                     "required": False,
                     "description": "An isolated copy of everything a test can change; default: default.",
                     "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"},
-                },
-                "fault": {
-                    "name": "X-Apio-Sim-Fault",
-                    "in": "header",
-                    "required": False,
-                    "description": "A fault action applied to this one request, such as http-503.",
-                    "schema": {"$ref": "#/components/schemas/fault-rule/$defs/action"},
                 },
             },
             "securitySchemes": {

@@ -77,6 +77,7 @@ async def test_token_expiry_follows_the_clock(make_client):
         (b'{"now": "2021-02-01T10:00:00Z", "advance": 5}', 400, invalid("The body must have at most 1 field(s).")),
         (b'{"now": "tomorrow"}', 400, invalid("now has an invalid format.")),
         (b'{"now": "2021-02-30T10:00:00Z"}', 400, invalid("now is not a real date-time.")),
+        (b'{"now": "7892-53-83T55:16:40-18:30"}', 400, invalid("now has an invalid format.")),  # found by fuzzing
         (b'{"advance": -5}', 400, invalid("advance must be 0 or more.")),
         (b'{"advance": "PT"}', 400, invalid("advance has an invalid format.")),
         (b'{"advance": "1 hour"}', 400, invalid("advance has an invalid format.")),

@@ -163,3 +163,9 @@ async def test_a_seed_given_at_start_is_exported_so_the_export_replays_the_same_
     original = load_scenario(busy, seed=99)
     key = next(iter(original.call_centers()))
     assert (again.call_centers()[key].history.arrived_at == original.call_centers()[key].history.arrived_at).all()
+
+
+async def test_an_unknown_export_format_is_refused(example):
+    response = await example.get("/__sim/scenario?format=xml")
+    assert response.status == 400
+    assert await response.json() == {"errors": [{"code": 2, "message": 'format must be one of "json", "yaml".'}]}

@@ -67,7 +67,7 @@ def test_errors_are_documented_with_the_error_schema():
     operation = openapi_document()["paths"][
         "/api/v1/tenants/{tenant_id}/groups/{group_id}/services/call_centers/{call_center_name}/statistics/"
     ]["get"]
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "413", "416"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "413", "416", "429"}
     assert operation["responses"]["400"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/error"
     }

@@ -194,8 +194,10 @@ def duration_micros(value: float | str) -> int:
 async def export_scenario(request: web.Request) -> web.StreamResponse:
     """The namespace's current state as a scenario file that, loaded again, behaves the same."""
     namespace = state_of(request)
+    query = {name: request.query[name] for name in request.query}
+    namespace.schemas.require("scenario-query", query)
     document = export_document(namespace)
-    if request.query.get("format", "json") == "yaml":
+    if query.get("format", "json") == "yaml":
         namespace.schemas.require("scenario", document)
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
         return web.Response(text=text, content_type="application/yaml")
