@@ -6,11 +6,12 @@ Validation errors are turned into short messages that name the field, such as
 Two validators read the same schemas. The reference one (jsonschema) decides and explains every refusal.
 A compiled one (fastjsonschema, tens of times faster) only confirms documents that are valid, which is
 nearly all of them; a property test (tests/test_schema_verdicts.py) shows the two give identical verdicts.
-Where this simulator is stricter than JSON Schema (30.0 is no integer here), the compiled one is made as
-strict by handing it such floats as a float that does not call itself an integer.
+Where this simulator is stricter than JSON Schema (30.0 is no integer here), the compiled code is made as
+strict: its clause that lets integral floats pass as integers is taken out.
 """
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +101,7 @@ class SchemaStore:
         if compiled is None:
             compiled = _COMPILED[key] = _compile(schema, self.documents)
         try:
-            compiled(_strict(instance))
+            compiled(instance)
         except fastjsonschema.JsonSchemaException:
             return False
         return True
@@ -137,10 +138,19 @@ _COMPILED: dict[tuple[str, str], Any] = {}
 """Compiled validators, shared by every store that holds the same schemas."""
 
 
+_LOOSE_INTEGER = re.compile(r" and not \(isinstance\((\w+), float\) and \1\.is_integer\(\)\)")
+
+
 def _compile(schema: str, documents: dict[str, Any]) -> Any:
     """A compiled validator of one schema, with every schema bundled in so that references resolve."""
     bundle = {name.removesuffix(SCHEMA_SUFFIX): _bundled(name, document) for name, document in documents.items()}
-    return fastjsonschema.compile({"$ref": f"#/$defs/{schema}", "$defs": bundle}, use_default=False)
+    code = fastjsonschema.compile_to_code({"$ref": f"#/$defs/{schema}", "$defs": bundle}, use_default=False)
+    strict, replaced = _LOOSE_INTEGER.subn("", code)
+    if replaced != code.count("is_integer()"):  # a fastjsonschema that writes its checks otherwise
+        raise RuntimeError("cannot make the compiled validator strict about integers")
+    namespace: dict[str, Any] = {}
+    exec(compile(strict, f"<compiled {schema} schema>", "exec"), namespace)
+    return namespace[f"validate____defs_{schema.replace('-', '_')}"]
 
 
 def _bundled(file_name: str, node: Any) -> Any:
@@ -159,24 +169,6 @@ def _bundled(file_name: str, node: Any) -> Any:
         return converted
     if isinstance(node, list):
         return [_bundled(file_name, item) for item in node]
-    return node
-
-
-class _NotAnInteger(float):
-    """A float with an integral value, such as 30.0: JSON Schema calls it an integer, this simulator does not."""
-
-    def is_integer(self) -> bool:  # the compiled validator's integer check asks this
-        return False
-
-
-def _strict(node: Any) -> Any:
-    """The instance with each integral float made a _NotAnInteger, for the compiled validator."""
-    if isinstance(node, float):
-        return _NotAnInteger(node) if node.is_integer() else node
-    if isinstance(node, dict):
-        return {key: _strict(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_strict(item) for item in node]
     return node
 
 

@@ -69,23 +69,31 @@ class _Points:
         self._keys = keys[order]
         self._owner_keys = np.arange(owners, dtype=np.int64) * span
         self._base, self._span = base, span
+        self.first = self._keys.searchsorted(self._owner_keys)  # where each owner's points begin
         self.prefix = None if weights is None else np.concatenate(([0], np.cumsum(weights[order], dtype=np.int64)))
+
+    def _offset(self, instant: Instant) -> int:
+        return min(max(instant - self._base, 0), self._span)
 
     def positions(self, instant: Instant) -> np.ndarray:
         """For each owner, the position in the key array of its first point at or after `instant`."""
-        offset = min(max(instant - self._base, 0), self._span)
-        return np.searchsorted(self._keys, self._owner_keys + offset)
+        return self._keys.searchsorted(self._owner_keys + self._offset(instant))
 
-    def first_positions(self) -> np.ndarray:
-        """Where each owner's points begin."""
-        return np.searchsorted(self._keys, self._owner_keys)
+    def bounds(self, start: Instant, end: Instant) -> tuple[np.ndarray, np.ndarray]:
+        """positions(start) and positions(end), in one search."""
+        both = self._keys.searchsorted(
+            np.concatenate((self._owner_keys + self._offset(start), self._owner_keys + self._offset(end)))
+        )
+        return both[: len(self._owner_keys)], both[len(self._owner_keys) :]
 
     def counts(self, start: Instant, end: Instant) -> np.ndarray:
-        return self.positions(end) - self.positions(start)
+        low, high = self.bounds(start, end)
+        return high - low
 
-    def sums(self, start: Instant, end: Instant) -> np.ndarray:
+    def counts_and_sums(self, start: Instant, end: Instant) -> tuple[np.ndarray, np.ndarray]:
         assert self.prefix is not None
-        return self.prefix[self.positions(end)] - self.prefix[self.positions(start)]
+        low, high = self.bounds(start, end)
+        return high - low, self.prefix[high] - self.prefix[low]
 
 
 class _Intervals:
@@ -109,13 +117,11 @@ class _Intervals:
 
     def _before(self, instant: Instant) -> tuple[np.ndarray, np.ndarray]:
         """F(instant) per owner, as (whole seconds, microseconds): the parts stay small enough to subtract."""
-        offset = min(max(instant - self._base, 0), self._span)
-        whole, micros = divmod(offset, MICROS_PER_SECOND)
+        whole, micros = divmod(self._a[0]._offset(instant), MICROS_PER_SECOND)
         parts = []
-        for points in (self._a, self._b):
-            seconds_points, micros_points = points
+        for seconds_points, micros_points in (self._a, self._b):
             here = seconds_points.positions(instant)
-            first = seconds_points.first_positions()
+            first = seconds_points.first
             count = here - first
             parts.append(
                 (
@@ -182,10 +188,8 @@ class StatisticsIndex:
 def compute_statistics(call_center: CallCenter, start: Instant, end: Instant, now: Instant) -> CallCenterStatistics:
     """Statistics of `call_center` over [start, end); `now` decides each agent's `available`."""
     index: StatisticsIndex = call_center.index
-    counts = index.queue.counts(start, end).tolist()
-    waits = index.queue.sums(start, end).tolist()
-    handled = index.handled.counts(start, end).tolist()
-    handled_seconds = index.handled.sums(start, end).tolist()
+    counts, waits = (column.tolist() for column in index.queue.counts_and_sums(start, end))
+    handled, handled_seconds = (column.tolist() for column in index.handled.counts_and_sums(start, end))
     unanswered = index.unanswered.counts(start, end).tolist()
     talk = (index.talk.clipped(start, end) // MICROS_PER_SECOND).tolist()
     staffed_micros = index.staffed.clipped(start, end) + index.staffed_open(start, end)

@@ -67,10 +67,11 @@ async def test_control_requests_are_not_recorded(example):
     assert (await journal(example))["count"] == 0
 
 
-async def test_a_long_body_is_kept_short(example):
-    await example.put(REPORTING, data=b"x" * 10_000)
+@pytest.mark.parametrize("size", [10_000, 100_000])
+async def test_a_long_body_is_kept_short(example, size):
+    await example.put(REPORTING, data=b"x" * size)
     [entry] = (await journal(example))["requests"]
-    assert entry["body"] == "x" * 4096 + "... (10000 bytes)"
+    assert entry["body"] == "x" * 4096 + f"... ({size} bytes)"
 
 
 @pytest.mark.parametrize(

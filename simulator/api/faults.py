@@ -13,7 +13,7 @@ import time
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from simulator.api.journal import readable, request_body, request_info
+from simulator.api.journal import request_body, request_info
 from simulator.api.respond import SIMULATOR, render_error, state_of
 from simulator.auth import NO_RIGHTS
 from simulator.errors import (
@@ -69,7 +69,7 @@ async def faults_and_journal(request: web.Request, handler: Handler) -> web.Stre
         query={name: request.query[name] for name in request.query},
         body=await request_body(request, request.app[SIMULATOR].options.max_body_bytes),
         status=None if response is None else response.status,
-        response_body=None if response is None else readable(response.body or b""),
+        response_body=None if response is None else response.body,
         fault=None if action is None else action.text,
         duration_ms=(time.perf_counter() - started) * 1000,
     )

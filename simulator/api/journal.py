@@ -40,19 +40,22 @@ def request_info(request: web.Request) -> RequestInfo:
     )
 
 
-async def request_body(request: web.Request, limit: int) -> Any:
-    """The body, for the journal; not read when it is over `limit` (the answer was a 413)."""
+async def request_body(request: web.Request, limit: int) -> bytes | str | None:
+    """The raw body, for the journal (parsed only when someone reads it); None over `limit` (a 413)."""
     if not request.body_exists or (request.content_length or 0) > limit:
         return None
     try:
-        return readable(await request.read())
+        raw = await request.read()
     except web.HTTPException:  # over the size limit: the answer says so, the journal keeps no body
         return None
+    return raw if len(raw) <= MAX_JSON else readable(raw)  # a long body is cut to its text now
 
 
-def readable(raw: bytes) -> Any:
-    """A body for the journal: its JSON, else its text (cut), None when empty."""
-    if not raw.strip():
+def readable(raw: bytes | str | None) -> Any:
+    """A body for the journal's readers: its JSON, else its text (cut), None when empty."""
+    if isinstance(raw, str):  # already cut to text when it was recorded
+        return raw
+    if raw is None or not raw.strip():
         return None
     if len(raw) <= MAX_JSON:
         try:

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from simulator import __version__
 from simulator.api.body import required_json_object
+from simulator.api.journal import readable
 from simulator.api.reporting import render_reporting
 from simulator.api.respond import respond, simulator_of, state_of
 from simulator.errors import InvalidParameters, NotFound
@@ -130,9 +131,9 @@ def entry_answer(entry: Entry) -> dict[str, Any]:
         "group": request.group,
         "callCenter": request.call_center,
         "query": entry.query,
-        "body": entry.body,
+        "body": readable(entry.body),
         "status": entry.status,
-        "responseBody": entry.response_body,
+        "responseBody": readable(entry.response_body),
         "fault": entry.fault,
         "durationMs": round(entry.duration_ms, 3),
     }
