@@ -21,6 +21,7 @@ from simulator.fake_scenario import Shape, build_document, explicit_document
 from simulator.openapi import openapi_document
 from simulator.resources import default_scenario
 from simulator.scenario import ScenarioError, load_scenario
+from simulator.server import AppRunner
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -229,7 +230,7 @@ def serve(scenario_path: Path, host: str, port: int, seed: int | None = None, **
 
 
 async def _serve_forever(app: web.Application, name: str, host: str, port: int) -> None:
-    runner = web.AppRunner(app)
+    runner = AppRunner(app)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

@@ -62,8 +62,9 @@ class _InProcessServer:
         from simulator.app import create_app
         from simulator.resources import default_scenario
         from simulator.scenario import load_scenario
+        from simulator.server import AppRunner
 
-        self._runner = web.AppRunner(create_app(load_scenario(scenario_path or default_scenario())), access_log=None)
+        self._runner = AppRunner(create_app(load_scenario(scenario_path or default_scenario())), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         host, port = self._runner.addresses[0][:2]  # the bound port, read back: no free-port race
