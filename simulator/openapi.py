@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator import __version__
-from simulator.schemas import SCHEMA_SUFFIX, SchemaStore
+from simulator.schemas import SCHEMA_SUFFIX, SchemaStore, rebased
 
 GATEWAY = "/api/v1/tenants/{tenant_id}/groups/{group_id}/services/call_centers/{call_center_name}"
 CORE = "/api/v01/p1/tenants/{tenant_id}/groups/{group_id}/services/call_centers/{call_center_name}"
@@ -236,25 +236,6 @@ _SECURITY = {
 }
 
 
-def _component(name: str, schema: Any) -> Any:
-    """A schema with its references pointed at the components: file#/x and #/x alike."""
-    if isinstance(schema, dict):
-        converted = {}
-        for key, value in schema.items():
-            if key in ("$schema", "$id"):
-                continue
-            if key == "$ref" and isinstance(value, str):
-                target, _, fragment = value.partition("#")
-                target_name = target.removesuffix(SCHEMA_SUFFIX) if target else name
-                converted[key] = f"#/components/schemas/{target_name}{fragment}"
-            else:
-                converted[key] = _component(name, value)
-        return converted
-    if isinstance(schema, list):
-        return [_component(name, item) for item in schema]
-    return schema
-
-
 def _body(schema: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
 
@@ -301,7 +282,7 @@ def _operation_name(path: str) -> str:
 def openapi_document(schemas: SchemaStore | None = None) -> dict[str, Any]:
     schemas = schemas or SchemaStore()
     components = {
-        name.removesuffix(SCHEMA_SUFFIX): _component(name.removesuffix(SCHEMA_SUFFIX), document)
+        name.removesuffix(SCHEMA_SUFFIX): rebased(name, document, "#/components/schemas/")
         for name, document in schemas.documents.items()
     }
     components["openapi"] = {"type": "object", "description": "An OpenAPI 3.1 document."}

@@ -143,7 +143,9 @@ _LOOSE_INTEGER = re.compile(r" and not \(isinstance\((\w+), float\) and \1\.is_i
 
 def _compile(schema: str, documents: dict[str, Any]) -> Any:
     """A compiled validator of one schema, with every schema bundled in so that references resolve."""
-    bundle = {name.removesuffix(SCHEMA_SUFFIX): _bundled(name, document) for name, document in documents.items()}
+    bundle = {
+        name.removesuffix(SCHEMA_SUFFIX): rebased(name, document, "#/$defs/") for name, document in documents.items()
+    }
     code = fastjsonschema.compile_to_code({"$ref": f"#/$defs/{schema}", "$defs": bundle}, use_default=False)
     strict, replaced = _LOOSE_INTEGER.subn("", code)
     if replaced != code.count("is_integer()"):  # a fastjsonschema that writes its checks otherwise
@@ -153,8 +155,12 @@ def _compile(schema: str, documents: dict[str, Any]) -> Any:
     return namespace[f"validate____defs_{schema.replace('-', '_')}"]
 
 
-def _bundled(file_name: str, node: Any) -> Any:
-    """A schema with its references pointing inside the bundle: file#/x and #/x alike."""
+def rebased(file_name: str, node: Any, prefix: str) -> Any:
+    """A schema whose references point into one document that holds every schema under `prefix`.
+
+    `file.schema.json#/x` becomes `{prefix}file/x`, and a local `#/x` becomes `{prefix}<this file>/x`;
+    `$schema` and `$id` are left out. Serves the compiled validators' bundle and the OpenAPI components.
+    """
     name = file_name.removesuffix(SCHEMA_SUFFIX)
     if isinstance(node, dict):
         converted = {}
@@ -163,12 +169,12 @@ def _bundled(file_name: str, node: Any) -> Any:
                 continue
             if key == "$ref" and isinstance(value, str):
                 target, _, fragment = value.partition("#")
-                converted[key] = f"#/$defs/{target.removesuffix(SCHEMA_SUFFIX) if target else name}{fragment}"
+                converted[key] = f"{prefix}{target.removesuffix(SCHEMA_SUFFIX) if target else name}{fragment}"
             else:
-                converted[key] = _bundled(file_name, value)
+                converted[key] = rebased(file_name, value, prefix)
         return converted
     if isinstance(node, list):
-        return [_bundled(file_name, item) for item in node]
+        return [rebased(file_name, item, prefix) for item in node]
     return node
 
 

@@ -15,11 +15,13 @@ from tests.conftest import WORKED_EXAMPLE
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start(*args: str) -> tuple[subprocess.Popen, str]:
+def start(*args: str, log: bool = True) -> tuple[subprocess.Popen, str]:
+    """`apio-sim serve` on a free port. Its log is kept for failure messages unless `log` is False (a long
+    run would fill the pipe and stall the server)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "simulator", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.PIPE if log else subprocess.DEVNULL,
         text=True,
         cwd=ROOT,
     )

@@ -11,6 +11,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from tests.test_cli import start, stop
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -20,15 +22,8 @@ def login(url: str, path: str) -> urllib.request.addinfourl:
 
 
 def test_every_operation_conforms_to_the_openapi_document(tmp_path):
-    server = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
+    server, url = start(log=False)
     try:
-        url = server.stdout.readline().rsplit(" on ", 1)[1].strip()
         with login(url, "/api/v1/login/") as response:
             cookie = response.headers["Set-Cookie"].split(";", 1)[0]
         with login(url, "/api/v01/auth/login") as response:
@@ -43,7 +38,6 @@ def test_every_operation_conforms_to_the_openapi_document(tmp_path):
             capture_output=True, text=True, timeout=600, cwd=tmp_path,
         )  # fmt: skip
     finally:
-        server.terminate()
-        server.communicate(timeout=10)
+        stop(server)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "Selected: 25/25" in result.stdout
