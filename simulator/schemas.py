@@ -75,8 +75,10 @@ class SchemaStore:
             path.name: json.loads(path.read_text(encoding="utf-8"))
             for path in sorted(self.directory.glob("*" + SCHEMA_SUFFIX))
         }
+        # The reference validator sees no `$schema`: a `$ref` into a document that names its meta-schema
+        # would otherwise be checked by jsonschema's stock Draft 2020-12 class, whose integers take 30.0.
         registry: Registry = Registry().with_resources(
-            (name, Resource.from_contents(document, default_specification=DRAFT202012))
+            (name, Resource(contents=_without_meta_schema(document), specification=DRAFT202012))
             for name, document in documents.items()
         )
         self.documents = documents
@@ -122,7 +124,7 @@ class SchemaStore:
         """The reference validator's verdict and messages (what `problems` answers whenever it matters)."""
         validator = self._validators.get(schema)
         if validator is None:
-            document = self.documents[self.file_name(schema)]
+            document = _without_meta_schema(self.documents[self.file_name(schema)])
             validator = self._validators[schema] = _Validator(document, registry=self._registry)
         errors = validator.iter_errors(instance)
         by_place: dict[tuple[str | int, ...], Problem] = {}
@@ -132,6 +134,12 @@ class SchemaStore:
         ):
             by_place.setdefault(problem.path, problem)
         return sorted(by_place.values(), key=lambda p: tuple(str(part) for part in p.path))
+
+
+def _without_meta_schema(document: Any) -> Any:
+    if isinstance(document, dict) and "$schema" in document:
+        return {key: value for key, value in document.items() if key != "$schema"}
+    return document
 
 
 _COMPILED: dict[tuple[str, str], Any] = {}
