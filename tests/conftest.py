@@ -30,6 +30,7 @@ settings.load_profile("apio-sim")  # before the Hypothesis plugin reads --hypoth
 def pytest_report_header() -> str:
     return f"hypothesis profile {settings.get_current_profile_name()!r} -> {settings.default.show_changed()}"
 
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_SCENARIO = scenarios_dir() / "default.yaml"

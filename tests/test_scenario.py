@@ -14,6 +14,11 @@ from simulator.resources import scenarios_dir
 from simulator.scenario import ScenarioError, load_scenario, parse_scenario
 from tests.conftest import DEFAULT_SCENARIO, WORKED_EXAMPLE
 
+DATE_TIME = (
+    "must be an ISO 8601 date-time with seconds and an offset, such as 2021-03-01T00:00:00+01:00"
+    " or 2021-03-01T00:00:00Z."
+)
+
 CC = "tenants[0].groups[0].callCenters[0]"
 
 
@@ -134,7 +139,7 @@ def broken(change) -> dict:
         ),
         (
             lambda d: call_center(d)["calls"][0].update(arrivedAt="2021-02-01 10:00"),
-            [f"s.yaml: {CC}.calls[0].arrivedAt has an invalid format."],
+            [f"s.yaml: {CC}.calls[0].arrivedAt {DATE_TIME}"],
         ),
         (
             lambda d: call_center(d)["calls"][0].update(waitSeconds=-1),
@@ -154,7 +159,7 @@ def broken(change) -> dict:
         ),
         (
             lambda d: d.update(clock={"now": "2021-02-01T10:00:00"}),
-            ["s.yaml: clock.now has an invalid format."],
+            [f"s.yaml: clock.now {DATE_TIME}"],
         ),
     ],
 )
