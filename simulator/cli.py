@@ -72,9 +72,9 @@ def _from_environment(parser: argparse.ArgumentParser) -> None:
         try:
             converted = convert(value)
             if choices is not None and converted not in choices:
-                raise argparse.ArgumentTypeError(f"must be one of {', '.join(choices)}")
+                raise argparse.ArgumentTypeError(f"must be one of {', '.join(choices)}, not {value!r}")
         except (argparse.ArgumentTypeError, ValueError) as exc:
-            errors.append(f"{variable}={value!r}: {exc}")
+            errors.append(f"{variable} {exc}" if str(exc).startswith("must") else f"{variable}: {exc}")
         else:
             defaults[dest] = converted
     parser.set_defaults(**defaults, environment_errors=errors)
@@ -295,7 +295,7 @@ def _boolean(text: str) -> bool:
     word = text.strip().lower()
     if word in TRUE + FALSE:
         return word in TRUE
-    raise argparse.ArgumentTypeError(f"must be one of {', '.join(TRUE + FALSE)}")
+    raise argparse.ArgumentTypeError(f"must be one of {', '.join(TRUE + FALSE)}, not {text!r}")
 
 
 def _rate(text: str) -> float:

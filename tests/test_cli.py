@@ -232,24 +232,24 @@ def test_generate_says_when_it_cannot_write(tmp_path, capsys):
         (
             "APIO_SIM_NO_AUTH",
             "maybe",
-            "apio-sim serve: APIO_SIM_NO_AUTH='maybe': must be one of 1, true, yes, on, 0, false, no, off"
+            "apio-sim serve: APIO_SIM_NO_AUTH must be one of 1, true, yes, on, 0, false, no, off, not 'maybe'"
             " (see apio-sim serve --help)",
         ),
         (
             "APIO_SIM_PORT",
             "99999",
-            "apio-sim serve: APIO_SIM_PORT='99999': must be from 0 to 65535, not 99999 (see apio-sim serve --help)",
+            "apio-sim serve: APIO_SIM_PORT must be from 0 to 65535, not 99999 (see apio-sim serve --help)",
         ),
         (
             "APIO_SIM_LOG_LEVEL",
             "loud",
-            "apio-sim serve: APIO_SIM_LOG_LEVEL='loud': must be one of debug, info, warning, error"
+            "apio-sim serve: APIO_SIM_LOG_LEVEL must be one of debug, info, warning, error, not 'loud'"
             " (see apio-sim serve --help)",
         ),
         (
             "APIO_SIM_SCENARIO",
             "nosuch",
-            f"apio-sim serve: APIO_SIM_SCENARIO='nosuch': file not found: nosuch (nor a shipped scenario: {SHIPPED})"
+            f"apio-sim serve: APIO_SIM_SCENARIO: file not found: nosuch (nor a shipped scenario: {SHIPPED})"
             " (see apio-sim serve --help)",
         ),
     ],
