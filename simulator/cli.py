@@ -4,12 +4,14 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from aiohttp import web
@@ -19,7 +21,7 @@ from simulator.app import create_app
 from simulator.client import SimulatorClient, SimulatorError
 from simulator.fake_scenario import Shape, build_document, explicit_document
 from simulator.openapi import openapi_document
-from simulator.resources import default_scenario
+from simulator.resources import default_scenario, scenarios_dir
 from simulator.scenario import ScenarioError, load_scenario
 from simulator.server import AppRunner
 
@@ -36,44 +38,80 @@ ENVIRONMENT = {
     "cors": "APIO_SIM_CORS",
     "journal_size": "APIO_SIM_JOURNAL_SIZE",
     "admin_token": "APIO_SIM_ADMIN_TOKEN",
+    "log_level": "APIO_SIM_LOG_LEVEL",
 }
 """Every `serve` option can come from the environment (a container's configuration); the command line wins."""
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+MAX_SEED = 2**64 - 1  # as in the scenario schema
+MAX_CALLS_PER_HOUR = 100_000
+
+
+class _Parser(argparse.ArgumentParser):
+    """Mistakes get one line, not argparse's usage block: the line says what is wrong and where help is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
 
 def _from_environment(parser: argparse.ArgumentParser) -> None:
-    """Defaults of `serve` from APIO_SIM_* variables, converted like their options."""
-    defaults = {}
+    """Defaults of `serve` from APIO_SIM_* variables, converted and checked like their options.
+
+    A bad value is refused when `serve` runs, not when another command (a container's `health`) does.
+    """
+    actions = {action.dest: action for action in parser._actions}
+    defaults: dict[str, Any] = {}
+    errors: list[str] = []
     for dest, variable in ENVIRONMENT.items():
         value = os.environ.get(variable)
         if value is None or value == "":
             continue
-        if dest == "no_auth":
-            defaults[dest] = value.strip().lower() in ("1", "true", "yes", "on")
-        elif dest in ("port", "seed", "journal_size"):
-            try:
-                defaults[dest] = int(value)
-            except ValueError:
-                parser.error(f"{variable} must be a whole number, not {value!r}")
-        elif dest == "scenario":
-            defaults[dest] = Path(value)
+        convert: Callable[[str], Any] = _boolean if dest == "no_auth" else actions[dest].type or str
+        choices = actions[dest].choices
+        try:
+            converted = convert(value)
+            if choices is not None and converted not in choices:
+                raise argparse.ArgumentTypeError(f"must be one of {', '.join(choices)}, not {value!r}")
+        except (argparse.ArgumentTypeError, ValueError) as exc:
+            errors.append(f"{variable} {exc}" if str(exc).startswith("must") else f"{variable}: {exc}")
         else:
-            defaults[dest] = value
-    parser.set_defaults(**defaults)
+            defaults[dest] = converted
+    parser.set_defaults(**defaults, environment_errors=errors)
+
+
+ENVIRONMENT_HELP = "\n".join(
+    ["environment: each option can come from a variable (the command line wins):"]
+    + [f"  {variable:<22} --{dest.replace('_', '-')}" for dest, variable in ENVIRONMENT.items()]
+    + ["  (APIO_SIM_NO_AUTH takes 1, true, yes, on or 0, false, no, off)"]
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="apio-sim", description="Simulate the APIO call-center statistics API.")
+    parser = _Parser(prog="apio-sim", description="Simulate the APIO call-center statistics API.")
     parser.add_argument("--version", action="version", version=f"apio-sim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="serve the emulated API on a scenario")
-    serve.add_argument("--scenario", type=Path, help="scenario file (YAML or JSON); default: the shipped default")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the emulated API on a scenario",
+        description="Serve the emulated APIO API and the /__sim/ control API until interrupted.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--scenario",
+        type=_scenario,
+        metavar="FILE",
+        help="scenario file (YAML or JSON), or the name of a shipped one: "
+        f"{', '.join(_shipped_scenarios())}; default: default",
+    )
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     serve.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})"
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})"
     )
 
-    serve.add_argument("--seed", type=int, help="the seed of generated histories, in place of the scenario's")
+    serve.add_argument("--seed", type=_seed, help="the seed of generated histories, in place of the scenario's")
     serve.add_argument(
         "--no-auth", action="store_true", help="serve without authentication, whatever the scenario says"
     )
@@ -84,9 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     serve.add_argument(
-        "--journal-size", type=int, default=1000, metavar="N", help="requests the journal keeps (default 1000)"
+        "--journal-size", type=_whole, default=1000, metavar="N", help="requests the journal keeps (default 1000)"
     )
     serve.add_argument("--admin-token", metavar="TOKEN", help="require 'Authorization: Bearer TOKEN' on /__sim/")
+    serve.add_argument(
+        "--log-level", choices=LOG_LEVELS, default="info", help="least severe log messages shown (default info)"
+    )
+    serve.add_argument("--quiet", "-q", action="store_true", help="log warnings and errors only (no request log)")
 
     _from_environment(serve)
 
@@ -105,22 +147,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--agents", type=_positive, default=5, metavar="A", help="agents per call center (default 5)")
     generate.add_argument("--days", type=_positive, default=30, metavar="D", help="days of history (default 30)")
-    generate.add_argument("--start", type=date.fromisoformat, default=date(2021, 3, 1), help="first day (2021-03-01)")
-    generate.add_argument("--calls-per-hour", type=float, default=20, metavar="R", help="per call center (default 20)")
-    generate.add_argument("--time-zone", default="Europe/Brussels", help="the call centers' time zone")
+    generate.add_argument(
+        "--start", type=_date, default=date(2021, 3, 1), metavar="YYYY-MM-DD", help="first day (default 2021-03-01)"
+    )
+    generate.add_argument(
+        "--calls-per-hour", type=_rate, default=20, metavar="R", help="per call center and working hour (default 20)"
+    )
+    generate.add_argument(
+        "--time-zone", type=_time_zone, default="Europe/Brussels", metavar="TZ", help="IANA (default Europe/Brussels)"
+    )
     generate.add_argument("--locale", default="en_US", help="Faker locale of the agents' names (default en_US)")
-    generate.add_argument("--seed", type=int, default=0, help="decides names and histories (default 0)")
+    generate.add_argument("--seed", type=_seed, default=0, help="decides names and histories (default 0)")
     generate.add_argument("--explicit", action="store_true", help="write calls and agentSessions, not generate blocks")
     generate.add_argument("--output", "-o", type=Path, help="file to write (.yaml or .json); default: standard output")
 
-    validate = commands.add_parser("validate", help="check scenario files and report every problem")
-    validate.add_argument("files", type=Path, nargs="+", metavar="FILE")
-    validate.add_argument("--seed", type=int, help="the seed of generated histories, in place of the scenarios'")
+    validate = commands.add_parser(
+        "validate",
+        help="check scenario files and report every problem",
+        description="Load each scenario file as serve would, and print `FILE: ok (...)` or one line per problem "
+        "(naming the file and the place in it). Exit 0 when all load, 1 when one does not, 2 when a file is missing.",
+    )
+    validate.add_argument("files", type=_scenario, nargs="+", metavar="FILE", help="scenario files (YAML or JSON)")
+    validate.add_argument(
+        "--seed", type=_seed, help="the seed of generated histories, in place of the scenarios' (they are built)"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve" and args.environment_errors:
+        print(f"apio-sim serve: {args.environment_errors[0]} (see apio-sim serve --help)", file=sys.stderr)
+        return 2
     if args.command == "validate":
         return validate(args.files, args.seed)
     if args.command == "generate":
@@ -137,7 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "journal_size": args.journal_size,
         "admin_token": args.admin_token,
     }
-    return serve(args.scenario or default_scenario(), args.host, args.port, args.seed, **options)
+    log_level = "warning" if args.quiet else args.log_level
+    return serve(args.scenario or default_scenario(), args.host, args.port, args.seed, log_level=log_level, **options)
 
 
 def validate(files: Sequence[Path], seed: int | None = None) -> int:
@@ -195,32 +255,117 @@ def generate(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"apio-sim generate: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     return 0
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+def _integer(text: str, low: int, high: int | None = None) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < low or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(
+            f"must be {low} or more, not {value}" if high is None else f"must be from {low} to {high}, not {value}"
+        )
     return value
+
+
+def _positive(text: str) -> int:
+    return _integer(text, 1)
+
+
+def _whole(text: str) -> int:
+    return _integer(text, 0)
+
+
+def _port(text: str) -> int:
+    return _integer(text, 0, 65535)
+
+
+def _seed(text: str) -> int:
+    return _integer(text, 0, MAX_SEED)
+
+
+def _boolean(text: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE + FALSE:
+        return word in TRUE
+    raise argparse.ArgumentTypeError(f"must be one of {', '.join(TRUE + FALSE)}, not {text!r}")
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not (math.isfinite(value) and 0 <= value <= MAX_CALLS_PER_HOUR):
+        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_CALLS_PER_HOUR}, not {text!r}")
+    return value
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a date written YYYY-MM-DD, such as 2021-03-01, not {text!r}"
+        ) from None
+
+
+def _time_zone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"unknown IANA time zone {text!r}; try Europe/Brussels or UTC") from None
+    return text
+
+
+def _shipped_scenarios() -> list[str]:
+    return sorted(path.stem for path in scenarios_dir().glob("*.yaml"))
+
+
+def _scenario(text: str) -> Path:
+    """A scenario file, or a shipped scenario named without its directory and suffix (`busy-call-center`)."""
+    path = Path(text)
+    if path.is_file():
+        return path
+    shipped = scenarios_dir() / f"{text}.yaml"
+    if "/" not in text and os.sep not in text and shipped.is_file():
+        return shipped
+    if path.exists():
+        raise argparse.ArgumentTypeError(f"not a file: {text}")
+    raise argparse.ArgumentTypeError(
+        f"file not found: {text} (nor a shipped scenario: {', '.join(_shipped_scenarios())})"
+    )
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def serve(scenario_path: Path, host: str, port: int, seed: int | None = None, **options: Any) -> int:
+def serve(
+    scenario_path: Path, host: str, port: int, seed: int | None = None, log_level: str = "info", **options: Any
+) -> int:
     """Serve until interrupted; `options` are those of `create_app`."""
     try:
         scenario = load_scenario(scenario_path, seed=seed)
     except ScenarioError as error:
         print("\n".join(error.messages), file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    authentication = scenario.auth.enabled if options.get("auth") is None else options["auth"]
+    modes = (
+        f"authentication {'on' if authentication else 'off'}, "
+        f"admin token {'required on /__sim/' if options.get('admin_token') else 'off'}"
+    )
     try:
         app = create_app(scenario, **options)
-        asyncio.run(_serve_forever(app, scenario.name, host, port))
+        asyncio.run(_serve_forever(app, f"scenario {scenario.name!r} ({modes})", host, port))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -230,13 +375,14 @@ def serve(scenario_path: Path, host: str, port: int, seed: int | None = None, **
 
 
 async def _serve_forever(app: web.Application, name: str, host: str, port: int) -> None:
+    """Serve until cancelled; `name` describes what is served in the start-up line."""
     runner = AppRunner(app)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
         for address in runner.addresses:
             bound_host, bound_port = address[0], address[1]
-            print(f"apio-sim {__version__}: scenario {name!r} on http://{bound_host}:{bound_port}", flush=True)
+            print(f"apio-sim {__version__}: {name} on http://{bound_host}:{bound_port}", flush=True)
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()

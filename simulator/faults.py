@@ -29,6 +29,11 @@ HTTP_STATUSES = (401, 403, 404, 416, 429, 500, 502, 503, 504)
 TRANSPORT_ACTIONS = ("reset", "empty", "truncated-body", "malformed-body")
 MAX_MILLISECONDS = 60_000
 
+VALID_ACTIONS = (
+    "Valid actions: invalid-date-format, date-in-future, end-before-start, http-401, http-403, http-404, http-416,"
+    " http-429, http-429:SECONDS, http-500, http-502, http-503, http-504, delay:MS, delay:LOW-HIGH, reset, empty,"
+    " truncated-body, malformed-body, slow-body:MS (MS from 0 to 60000)."
+)
 _ACTION = re.compile(r"(?P<name>[a-z0-9-]+)(?::(?P<low>\d{1,6})(?:-(?P<high>\d{1,6}))?)?")
 
 
@@ -49,7 +54,7 @@ class Action:
 def parse_action(text: str) -> Action:
     match = _ACTION.fullmatch(text)
     if match is None:
-        raise InvalidFault(f"Unknown fault action: {text!r}.")
+        raise InvalidFault(f"Unknown fault action: {text!r}. {VALID_ACTIONS}")
     name, low, high = match["name"], match["low"], match["high"]
     if name in SUB_ERRORS and low is None:
         return Action(text, "sub-error", status=400, message=SUB_ERRORS[name])
@@ -65,7 +70,7 @@ def parse_action(text: str) -> Action:
         if bounds[0] > bounds[1] or bounds[1] > MAX_MILLISECONDS:
             raise InvalidFault(f"{name} takes milliseconds from 0 to {MAX_MILLISECONDS}, low before high: {text!r}.")
         return Action(text, name, milliseconds=bounds)
-    raise InvalidFault(f"Unknown fault action: {text!r}.")
+    raise InvalidFault(f"Unknown fault action: {text!r}. {VALID_ACTIONS}")
 
 
 @dataclass(frozen=True, slots=True)

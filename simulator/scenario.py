@@ -113,6 +113,7 @@ def parse_scenario(
     default_name: str = "scenario",
     seed: int | None = None,
 ) -> Scenario:
+    data = whole_numbers(data)
     problems = (schemas or SchemaStore()).problems("scenario", data, whole="The scenario")
     if problems:
         raise ScenarioError(source, [problem.message for problem in problems])
@@ -121,6 +122,18 @@ def parse_scenario(
     if builder.problems:
         raise ScenarioError(source, builder.problems)
     return scenario
+
+
+def whole_numbers(node: Any) -> Any:
+    """The document with every integral float as an int (15.0 as 15): authors and YAML write numbers either
+    way, the schema's integers take only ints, and the API answers what the scenario holds."""
+    if isinstance(node, float) and node.is_integer():
+        return int(node)
+    if isinstance(node, dict):
+        return {key: whole_numbers(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [whole_numbers(item) for item in node]
+    return node
 
 
 def content_hash(document: Any) -> str:

@@ -1,7 +1,8 @@
 """The JSON Schemas in `schemas/`: loaded once, and the single source of every field rule.
 
 Validation errors are turned into short messages that name the field, such as
-`collectionPeriodMinutes must be one of 15, 30, 60.`
+`collectionPeriodMinutes must be one of 15, 30, 60.`; where a pattern decides, the schema's `x-expected`
+says what is expected (`now must be an ISO 8601 date-time with seconds and an offset, such as ...`).
 
 Two validators read the same schemas. The reference one (jsonschema) decides and explains every refusal.
 A compiled one (fastjsonschema, tens of times faster) only confirms documents that are valid, which is
@@ -75,8 +76,10 @@ class SchemaStore:
             path.name: json.loads(path.read_text(encoding="utf-8"))
             for path in sorted(self.directory.glob("*" + SCHEMA_SUFFIX))
         }
+        # The reference validator sees no `$schema`: a `$ref` into a document that names its meta-schema
+        # would otherwise be checked by jsonschema's stock Draft 2020-12 class, whose integers take 30.0.
         registry: Registry = Registry().with_resources(
-            (name, Resource.from_contents(document, default_specification=DRAFT202012))
+            (name, Resource(contents=_without_meta_schema(document), specification=DRAFT202012))
             for name, document in documents.items()
         )
         self.documents = documents
@@ -122,7 +125,7 @@ class SchemaStore:
         """The reference validator's verdict and messages (what `problems` answers whenever it matters)."""
         validator = self._validators.get(schema)
         if validator is None:
-            document = self.documents[self.file_name(schema)]
+            document = _without_meta_schema(self.documents[self.file_name(schema)])
             validator = self._validators[schema] = _Validator(document, registry=self._registry)
         errors = validator.iter_errors(instance)
         by_place: dict[tuple[str | int, ...], Problem] = {}
@@ -132,6 +135,12 @@ class SchemaStore:
         ):
             by_place.setdefault(problem.path, problem)
         return sorted(by_place.values(), key=lambda p: tuple(str(part) for part in p.path))
+
+
+def _without_meta_schema(document: Any) -> Any:
+    if isinstance(document, dict) and "$schema" in document:
+        return {key: value for key, value in document.items() if key != "$schema"}
+    return document
 
 
 _COMPILED: dict[tuple[str, str], Any] = {}
@@ -231,7 +240,7 @@ _MESSAGES = {
     "maxLength": lambda subject, value, _: f"{subject} must be at most {value} characters long.",
     "minimum": lambda subject, value, _: f"{subject} must be {value} or more.",
     "maximum": lambda subject, value, _: f"{subject} must be {value} or less.",
-    "pattern": lambda subject, _value, _: f"{subject} has an invalid format.",
+    "pattern": lambda subject, _value, error: _bad_format(subject, error),
     "minProperties": lambda subject, value, _: f"{subject} must have at least {value} field(s).",
     "maxProperties": lambda subject, value, _: f"{subject} must have at most {value} field(s).",
     "not": lambda subject, value, error: _not_allowed(subject) if value == {} else _other(subject, value, error),
@@ -242,6 +251,12 @@ def _type_names(value: str | list[str]) -> str:
     """ "a string", or "a string or null" for a list of types."""
     names = [_TYPE_NAMES.get(name, name) for name in ([value] if isinstance(value, str) else value)]
     return " or ".join(names)
+
+
+def _bad_format(subject: str, error: ValidationError) -> str:
+    # A pattern says nothing to a reader: its schema's `x-expected` names the format, with an example.
+    expected = error.schema.get("x-expected") if isinstance(error.schema, dict) else None
+    return f"{subject} must be {expected}." if expected else f"{subject} has an invalid format."
 
 
 def _not_allowed(subject: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from hypothesis import settings
 
 from simulator.api.respond import SIMULATOR
 from simulator.app import create_app
@@ -17,6 +18,18 @@ from simulator.scenario import load_scenario, parse_scenario
 from simulator.state import Namespace
 
 pytest_plugins = ["pytester"]
+
+# Property tests draw the same examples on every run (derived from each test's name, so CI is never red by
+# chance) and keep no example database (so one failure is not replayed forever). `--hypothesis-profile
+# explore --hypothesis-seed N` draws others, for a search before a change lands.
+settings.register_profile("apio-sim", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
+settings.load_profile("apio-sim")  # before the Hypothesis plugin reads --hypothesis-profile, which wins
+
+
+def pytest_report_header() -> str:
+    return f"hypothesis profile {settings.get_current_profile_name()!r} -> {settings.default.show_changed()}"
+
 
 ROOT = Path(__file__).resolve().parent.parent
 

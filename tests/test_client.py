@@ -8,6 +8,7 @@ import pytest
 from simulator.client import SimulatorClient, SimulatorError
 from tests.conftest import DEFAULT_SCENARIO, WORKED_EXAMPLE
 from tests.test_cli import start, stop
+from tests.test_control_faults import ACTION_FORMAT
 
 STATISTICS = "/api/v1/tenants/example/groups/example-group/services/call_centers/cc1@example.test/statistics/"
 RANGE = {"statisticsRange": {"start": "2021-02-01T10:00:00Z", "end": "2021-02-01T11:00:00Z"}}
@@ -88,7 +89,7 @@ def test_errors_carry_status_and_body(sim):
     with pytest.raises(SimulatorError) as caught:
         sim.add_fault({"action": "explode"})
     assert caught.value.status == 400
-    assert caught.value.body == {"errors": [{"code": 2, "message": "action has an invalid format."}]}
+    assert caught.value.body == {"errors": [{"code": 2, "message": ACTION_FORMAT}]}
     with pytest.raises(SimulatorError) as caught:
         SimulatorClient(sim.url).health()
     assert caught.value.status == 401

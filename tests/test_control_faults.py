@@ -11,6 +11,11 @@ from tests.conftest import CC1, WORKED_EXAMPLE, cc_path
 
 STATISTICS = cc_path(*CC1, "statistics")
 REPORTING = cc_path(*CC1, "instance_statistics_reporting")
+ACTION_FORMAT = (
+    "action must be a fault action: invalid-date-format, date-in-future, end-before-start, http-401, http-403,"
+    " http-404, http-416, http-429, http-429:SECONDS, http-500, http-502, http-503, http-504, delay:MS,"
+    " delay:LOW-HIGH, reset, empty, truncated-body, malformed-body or slow-body:MS."
+)
 RANGE = {"statisticsRange": {"start": "2021-02-01T10:00:00Z", "end": "2021-02-01T11:00:00Z"}}
 
 
@@ -254,7 +259,12 @@ async def test_the_fault_header_breaks_just_that_request(example):
 async def test_a_bad_fault_header_is_refused(example):
     response = await example.get(STATISTICS, json=RANGE, headers={"X-Apio-Sim-Fault": "explode"})
     assert response.status == 400
-    assert await response.json() == invalid("X-Apio-Sim-Fault: Unknown fault action: 'explode'.")
+    assert await response.json() == invalid(
+        "X-Apio-Sim-Fault: Unknown fault action: 'explode'. Valid actions: invalid-date-format, date-in-future,"
+        " end-before-start, http-401, http-403, http-404, http-416, http-429, http-429:SECONDS, http-500, http-502,"
+        " http-503, http-504, delay:MS, delay:LOW-HIGH, reset, empty, truncated-body, malformed-body, slow-body:MS"
+        " (MS from 0 to 60000)."
+    )
 
 
 async def test_a_scenario_brings_its_faults_and_reset_restores_them(make_client):
@@ -277,7 +287,7 @@ async def test_a_scenario_brings_its_faults_and_reset_restores_them(make_client)
         (b"[]", 416, {"details": "The request body must be a JSON object."}),
         (b"{", 416, {"details": "The request body is not valid JSON."}),
         (b"{}", 400, invalid("action is required.")),
-        (b'{"action": "explode"}', 400, invalid("action has an invalid format.")),
+        (b'{"action": "explode"}', 400, invalid(ACTION_FORMAT)),
         (
             b'{"action": "delay:500-100"}',
             400,

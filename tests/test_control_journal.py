@@ -4,6 +4,11 @@ import pytest
 
 from tests.conftest import CC1, WORKED_EXAMPLE, cc_path
 
+DATE_TIME = (
+    "must be an ISO 8601 date-time with seconds and an offset, such as 2021-03-01T00:00:00+01:00"
+    " or 2021-03-01T00:00:00Z."
+)
+
 STATISTICS = cc_path(*CC1, "statistics")
 REPORTING = cc_path(*CC1, "instance_statistics_reporting")
 RANGE = {"statisticsRange": {"start": "2021-02-01T10:00:00Z", "end": "2021-02-01T11:00:00Z"}}
@@ -109,9 +114,12 @@ async def test_filters(example, query, expected):
     ("query", "message"),
     [
         ("?colour=red", "Unknown field: colour."),
-        ("?status=ok", "status has an invalid format."),
-        ("?status=99", "status has an invalid format."),
-        ("?since=yesterday", "since has an invalid format."),
+        ("?status=ok", "status must be an HTTP status from 100 to 599, such as 503."),
+        ("?status=99", "status must be an HTTP status from 100 to 599, such as 503."),
+        (
+            "?since=yesterday",
+            f"since {DATE_TIME}",
+        ),
         ("?until=2021-02-30T00:00:00Z", "until is not a real date-time."),
         (
             "?endpoint=stats",

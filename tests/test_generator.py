@@ -254,7 +254,7 @@ def test_a_generate_block_that_cannot_be_played_is_refused(change, message):
         ({"talkSeconds": {"min": 5}}, f"{CC}.generate.talkSeconds.mean is required."),
         (
             {"workingHours": {"open": "8:00", "close": "17:00"}},
-            f"{CC}.generate.workingHours.open has an invalid format.",
+            f"{CC}.generate.workingHours.open must be a local time of day written HH:MM, such as 08:30.",
         ),
     ],
 )

@@ -159,3 +159,22 @@ async def test_hostile_requests_in_one_namespace_leave_the_others_alone(example)
     assert (await (await example.get("/__sim/faults")).json())["faults"] == []
     assert (await (await example.get("/__sim/clock")).json())["now"] == "2021-02-01T12:00:00Z"
     assert (await example.get(STATISTICS, json={"statisticsRange": {"start": "2021-02-01T10:00:00Z"}})).status == 200
+
+
+async def test_a_scenario_loaded_over_http_reads_whole_floats_as_integers(example):
+    # A JSON writer's 15.0 in a scenario is 15 to the API; a fractional value stays refused, state unchanged.
+    document = await (await example.get("/__sim/scenario")).json()
+    call_center = document["tenants"][0]["groups"][0]["callCenters"][0]
+    call_center["reporting"] = {"generateDailyReport": False, "collectionPeriodMinutes": 15.5}
+    refused = await example.put("/__sim/scenario", data=json.dumps(document))
+    assert (refused.status, await refused.json()) == (
+        400,
+        invalid("scenario: tenants[0].groups[0].callCenters[0].reporting.collectionPeriodMinutes must be an integer."),
+    )
+    assert await settings(example) == UNCHANGED
+    call_center["reporting"]["collectionPeriodMinutes"] = 15.0
+    loaded = await example.put("/__sim/scenario", data=json.dumps(document))
+    assert loaded.status == 200, await loaded.text()
+    assert await settings(example) == {"generateDailyReport": False, "collectionPeriodMinutes": 15}
+    exported = (await (await example.get("/__sim/scenario")).json())["tenants"][0]["groups"][0]["callCenters"][0]
+    assert exported["reporting"]["collectionPeriodMinutes"] == 15

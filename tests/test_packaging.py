@@ -1,12 +1,14 @@
 """The built wheel is a working simulator on its own: schemas, scenarios and the console script inside."""
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,3 +64,47 @@ def test_the_installed_wheel_works_outside_the_checkout(wheel, tmp_path):
     )
     assert validated.returncode == 0, validated.stderr
     assert validated.stdout == f"{scenario}: ok (3 call centers, 90 calls)\n"
+    named = subprocess.run(
+        [sys.executable, "-m", "simulator", "validate", "worked-example"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.startswith(f"{target / 'simulator' / '_data' / 'scenarios' / 'worked-example.yaml'}: ok (")
+
+
+def fenced_commands(text: str) -> list[str]:
+    """The lines of the ```sh blocks of a Markdown text."""
+    return re.findall(r"```sh\n(.*?)```", text, re.S)
+
+
+def test_ci_runs_the_readme_test_command_word_for_word():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    [command] = [line for line in ci.splitlines() if "pytest" in line and not line.startswith("#")]
+    assert command in "".join(fenced_commands(readme))
+    assert " -n auto" in command  # in parallel; pytest-randomly, in the test extra, shuffles the order
+    assert "pytest-randomly" in (ROOT / "pyproject.toml").read_text()
+
+
+def test_no_document_installs_from_an_index_that_has_no_apio_sim():
+    documents = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "examples").rglob("*.md")]
+    for document in documents:
+        for block in re.findall(r"```\w*\n(.*?)```", document.read_text(), re.S):  # what readers copy and run
+            for line in block.splitlines():
+                assert not re.search(r"pip install (-\S+ )*apio-sim\b(?!\s*@)", line), f"{document}: {line}"
+
+
+def test_the_docker_build_context_leaves_out_local_state():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".venv", ".git", "dist", "build", ".pytest_cache", ".hypothesis"} <= set(ignored)
+
+
+def test_the_compose_file_comment_sends_its_own_admin_token():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    token = compose["services"]["apio-sim"]["environment"]["APIO_SIM_ADMIN_TOKEN"]
+    comment = (ROOT / "docker-compose.yml").read_text().splitlines()[1]
+    assert "/__sim/health" in comment
+    assert f"Authorization: Bearer {token}" in comment

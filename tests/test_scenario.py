@@ -14,6 +14,11 @@ from simulator.resources import scenarios_dir
 from simulator.scenario import ScenarioError, load_scenario, parse_scenario
 from tests.conftest import DEFAULT_SCENARIO, WORKED_EXAMPLE
 
+DATE_TIME = (
+    "must be an ISO 8601 date-time with seconds and an offset, such as 2021-03-01T00:00:00+01:00"
+    " or 2021-03-01T00:00:00Z."
+)
+
 CC = "tenants[0].groups[0].callCenters[0]"
 
 
@@ -134,7 +139,7 @@ def broken(change) -> dict:
         ),
         (
             lambda d: call_center(d)["calls"][0].update(arrivedAt="2021-02-01 10:00"),
-            [f"s.yaml: {CC}.calls[0].arrivedAt has an invalid format."],
+            [f"s.yaml: {CC}.calls[0].arrivedAt {DATE_TIME}"],
         ),
         (
             lambda d: call_center(d)["calls"][0].update(waitSeconds=-1),
@@ -154,7 +159,7 @@ def broken(change) -> dict:
         ),
         (
             lambda d: d.update(clock={"now": "2021-02-01T10:00:00"}),
-            ["s.yaml: clock.now has an invalid format."],
+            [f"s.yaml: clock.now {DATE_TIME}"],
         ),
     ],
 )
@@ -442,3 +447,58 @@ def test_api_user_schema_errors(scenario, expected):
 )
 def test_api_user_reference_errors(scenario, expected):
     assert messages_of(scenario) == expected
+
+
+WHOLE_FLOATS = """\
+seed: 3.0
+auth: false
+clock: {now: "2021-02-01T12:00:00Z"}
+tenants:
+  - id: t
+    groups:
+      - id: g
+        callCenters:
+          - id: cc@x.test
+            reporting: {generateDailyReport: false, collectionPeriodMinutes: 15.0}
+"""
+
+
+async def test_whole_numbers_written_as_floats_are_read_as_integers(make_client, tmp_path):
+    # 15.0 is how some YAML and JSON writers spell 15; the API answers the integer BroadWorks would.
+    path = tmp_path / "floats.yaml"
+    path.write_text(WHOLE_FLOATS)
+    assert main(["validate", str(path)]) == 0
+    scenario = load_scenario(path)
+    assert scenario.seed == 3
+    assert scenario.document["tenants"][0]["groups"][0]["callCenters"][0]["reporting"]["collectionPeriodMinutes"] == 15
+    assert scenario.content_hash == load_scenario_text(tmp_path, WHOLE_FLOATS.replace(".0", "")).content_hash
+    client = await make_client(path)
+    url = "/api/v1/tenants/t/groups/g/services/call_centers/cc@x.test/instance_statistics_reporting/"
+    response = await client.get(url)
+    assert (response.status, await response.json()) == (
+        200,
+        {"generateDailyReport": False, "collectionPeriodMinutes": 15},
+    )
+    response = await client.put(url, json={"generateDailyReport": True})
+    assert (response.status, await response.json()) == (
+        200,
+        {"generateDailyReport": True, "collectionPeriodMinutes": 15},
+    )
+    # The API itself stays as strict as BroadWorks: a request's 30.0 is no integer.
+    response = await client.put(url, json={"collectionPeriodMinutes": 30.0})
+    assert (response.status, await response.json()) == (
+        400,
+        {"errors": [{"code": 2, "message": "collectionPeriodMinutes must be an integer."}]},
+    )
+
+
+def test_a_fractional_number_is_still_no_integer_in_a_scenario():
+    data = base()
+    call_center(data)["reporting"] = {"generateDailyReport": False, "collectionPeriodMinutes": 15.5}
+    assert messages_of(data) == [f"s.yaml: {CC}.reporting.collectionPeriodMinutes must be an integer."]
+
+
+def load_scenario_text(directory: Path, text: str):
+    path = directory / "other.yaml"
+    path.write_text(text)
+    return load_scenario(path)

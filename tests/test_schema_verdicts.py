@@ -165,3 +165,15 @@ def test_a_field_of_several_types_is_named_in_its_message():
     assert [
         p.message for p in STORE.reference_problems("journal", {"count": 0, "requests": [{**ENTRY, "fault": 5}]})
     ] == ["requests[0].fault must be a string or null."]
+
+
+def test_integers_are_strict_behind_a_reference_to_another_schema_file():
+    # Found by this file's mutations: a scenario's `reporting` refers to reporting-settings.schema.json,
+    # which names its meta-schema, and jsonschema used to check it with its stock class, where 15.0 is an
+    # integer; the compiled validator said no.
+    call_center = {"id": "cc@x", "reporting": {"generateDailyReport": False, "collectionPeriodMinutes": 15.0}}
+    document = {"tenants": [{"id": "t", "groups": [{"id": "g", "callCenters": [call_center]}]}]}
+    assert [p.message for p in STORE.reference_problems("scenario", document)] == [
+        "tenants[0].groups[0].callCenters[0].reporting.collectionPeriodMinutes must be an integer."
+    ]
+    assert not STORE.is_valid("scenario", document)
