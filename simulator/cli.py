@@ -17,7 +17,7 @@ from aiohttp import web
 from simulator import __version__
 from simulator.app import create_app
 from simulator.client import SimulatorClient, SimulatorError
-from simulator.fake_scenario import Shape, build_document, explicit_document
+from simulator.fake_scenario import DEFAULT_START, Shape, build_document, explicit_document
 from simulator.openapi import openapi_document
 from simulator.resources import default_scenario
 from simulator.scenario import ScenarioError, load_scenario
@@ -105,12 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--agents", type=_positive, default=5, metavar="A", help="agents per call center (default 5)")
     generate.add_argument("--days", type=_positive, default=30, metavar="D", help="days of history (default 30)")
-    generate.add_argument("--start", type=date.fromisoformat, default=date(2021, 3, 1), help="first day (2021-03-01)")
+    generate.add_argument("--start", type=date.fromisoformat, help="first day (2021-03-01)")
     generate.add_argument("--calls-per-hour", type=float, default=20, metavar="R", help="per call center (default 20)")
     generate.add_argument("--time-zone", default="Europe/Brussels", help="the call centers' time zone")
     generate.add_argument("--locale", default="en_US", help="Faker locale of the agents' names (default en_US)")
     generate.add_argument("--seed", type=int, default=0, help="decides names and histories (default 0)")
     generate.add_argument("--explicit", action="store_true", help="write calls and agentSessions, not generate blocks")
+    generate.add_argument(
+        "--live", action="store_true", help="rolling windows: the last D days up to now, moving with a real-time clock"
+    )
     generate.add_argument("--output", "-o", type=Path, help="file to write (.yaml or .json); default: standard output")
 
     validate = commands.add_parser("validate", help="check scenario files and report every problem")
@@ -151,7 +154,9 @@ def validate(files: Sequence[Path], seed: int | None = None) -> int:
         else:
             call_centers = scenario.call_centers().values()
             calls = sum(len(cc.history) for cc in call_centers)
-            print(f"{path}: ok ({_count(len(call_centers), 'call center')}, {_count(calls, 'call')})")
+            live = sum(1 for cc in call_centers if cc.live is not None)  # their days are built when asked for
+            rolling = f", {live} with live traffic" if live else ""
+            print(f"{path}: ok ({_count(len(call_centers), 'call center')}, {_count(calls, 'call')}{rolling})")
     return 1 if failed else 0
 
 
@@ -175,12 +180,19 @@ def generate(args: argparse.Namespace) -> int:
         call_centers=args.call_centers,
         agents=args.agents,
         days=args.days,
-        start=args.start,
+        start=args.start or DEFAULT_START,
+        live=args.live,
         calls_per_hour=args.calls_per_hour,
         time_zone=args.time_zone,
         locale=args.locale,
         seed=args.seed,
     )
+    if args.live and (args.explicit or args.start):
+        option = "--explicit" if args.explicit else "--start"
+        print(
+            f"apio-sim generate: --live writes windows that move with the clock; leave out {option}.", file=sys.stderr
+        )
+        return 2
     try:
         document = build_document(shape)
         if args.explicit:

@@ -68,9 +68,9 @@ class LiveTraffic:
         found = []
         for day in self.days(start, end, now):
             chunk = self.chunk(day)
-            if len(chunk.history) or len(chunk.history.session_agent):
-                if chunk.starts < end and start < chunk.reach:
-                    found.append(chunk)
+            empty = not len(chunk.history) and not len(chunk.history.session_agent)
+            if not empty and chunk.starts < end and start < chunk.reach:
+                found.append(chunk)
         return found
 
     def chunk(self, day: date) -> Chunk:
