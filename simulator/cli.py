@@ -189,9 +189,7 @@ def generate(args: argparse.Namespace) -> int:
     )
     if args.live and (args.explicit or args.start):
         option = "--explicit" if args.explicit else "--start"
-        print(
-            f"apio-sim generate: --live writes windows that move with the clock; leave out {option}.", file=sys.stderr
-        )
+        print(f"apio-sim generate: --live writes windows that move with the clock; drop {option}.", file=sys.stderr)
         return 2
     try:
         document = build_document(shape)

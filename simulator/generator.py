@@ -230,7 +230,10 @@ def generate_day(traffic: Traffic, day: date, seed: int, agents: int) -> History
 def _generate(
     traffic: Traffic, days: list[date], rng: np.random.Generator, agents: int, day_ends: list[int] | None = None
 ) -> History:
-    arrivals, day_of_call = _arrivals(traffic, days, rng)
+    if day_ends is None:
+        arrivals, day_of_call = _arrivals(traffic, days, rng)
+    else:
+        arrivals, day_of_call = _local_arrivals(traffic, days[0], rng) if days else (_NONE, _NONE)
     sessions = _sessions(traffic, days)
     calls = len(arrivals)
     intent = rng.choice(
@@ -274,6 +277,34 @@ def _arrivals(traffic: Traffic, days: list[date], rng: np.random.Generator) -> t
     arrivals = starts[day_of_call] + offsets.astype(np.int64) * MICROS_PER_SECOND
     order = np.argsort(arrivals, kind="stable")
     return arrivals[order], day_of_call[order]
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _local_arrivals(traffic: Traffic, day: date, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One day's Poisson arrivals, hour by elapsed hour from opening to closing as the local clock shows
+    them: a working day that spans a clock change is an hour shorter or longer, and each hour takes the
+    weight of the local hour it starts in (the repeated hour twice, the skipped one not at all)."""
+    opening, closing = traffic.instant(day, traffic.open), traffic.instant(day, traffic.close)
+    length = (closing - opening) // MICROS_PER_SECOND
+    slots = int(-(-length // 3600))
+    weights = shape_weights(traffic.shape, traffic.slots())
+    first_hour = datetime.combine(day, traffic.open)
+    slot_starts = [opening + s * 3600 * MICROS_PER_SECOND for s in range(slots)]
+    local_hours = [
+        (datetime.fromtimestamp(start // MICROS_PER_SECOND, traffic.zone).replace(tzinfo=None) - first_hour)
+        // timedelta(hours=1)
+        for start in slot_starts
+    ]
+    slot_weights = weights[np.clip(local_hours, 0, len(weights) - 1)]
+    slot_seconds = np.array([min(3600, length - 3600 * s) for s in range(slots)], dtype=float)
+    counts = rng.poisson(traffic.calls_per_hour * slot_weights * slot_seconds / 3600)
+    slot_of_call = np.repeat(np.arange(slots), counts)
+    offsets = np.floor(rng.random(len(slot_of_call)) * slot_seconds[slot_of_call]).astype(np.int64)
+    arrivals = opening + (slot_of_call * 3600 + offsets) * MICROS_PER_SECOND
+    order = np.argsort(arrivals, kind="stable")
+    return arrivals[order], np.zeros(len(arrivals), dtype=np.int64)
 
 
 def _sessions(traffic: Traffic, days: list[date]) -> list[list[tuple[int, int, int]]]:

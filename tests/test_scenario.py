@@ -72,6 +72,7 @@ def test_the_shipped_scenarios_load():
     assert {(t, g) for t, tenant in default.tenants.items() for g in tenant.groups} == {
         ("foo", "foogroup"),
         ("footenant", "foogroup"),
+        ("live", "livegroup"),
     }
     example = load_scenario(WORKED_EXAMPLE)
     assert example.frozen_now == parse_instant("2021-02-01T12:00:00Z")
