@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from simulator.generator import Traffic, generate_day, shape_weights
 from simulator.history import History
 from simulator.instants import MICROS_PER_SECOND, Instant
-from simulator.statistics import StatisticsIndex
+from simulator.statistics import RangeSums, StatisticsIndex
 
 DAY = 86_400 * MICROS_PER_SECOND
 
@@ -29,6 +29,7 @@ class Chunk:
     index: StatisticsIndex
     starts: Instant  # local midnight that opens the day
     reach: Instant  # nothing of this day happens at or after this instant
+    totals: RangeSums  # the whole day's statistics parts, for ranges that cover it
 
 
 class LiveTraffic:
@@ -81,7 +82,8 @@ class LiveTraffic:
         history = generate_day(self.traffic, day, self.seed, self.agents)
         starts = self.traffic.instant(day, time())
         reach = self.traffic.instant(day + timedelta(days=1), time()) + self.traffic.timeout * MICROS_PER_SECOND
-        chunk = Chunk(day, history, StatisticsIndex(history, self.agents), starts, reach)
+        index = StatisticsIndex(history, self.agents)
+        chunk = Chunk(day, history, index, starts, reach, RangeSums.of(index, starts, reach))
         self._chunks[day] = chunk
         self.built += 1
         while len(self._chunks) > self.capacity:
