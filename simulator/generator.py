@@ -125,10 +125,6 @@ class Traffic:
             shifts=tuple(shifts),
         )
 
-    @property
-    def live(self) -> bool:
-        return self.window is not None
-
     def slots(self) -> int:
         """Working hours, counting a last part-hour as one."""
         length = (datetime.combine(date.min, self.close) - datetime.combine(date.min, self.open)).total_seconds()
