@@ -19,7 +19,7 @@ from aiohttp import web
 from simulator import __version__
 from simulator.app import create_app
 from simulator.client import SimulatorClient, SimulatorError
-from simulator.fake_scenario import Shape, build_document, explicit_document
+from simulator.fake_scenario import DEFAULT_START, Shape, build_document, explicit_document
 from simulator.openapi import openapi_document
 from simulator.resources import default_scenario, scenarios_dir
 from simulator.scenario import ScenarioError, load_scenario
@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--agents", type=_positive, default=5, metavar="A", help="agents per call center (default 5)")
     generate.add_argument("--days", type=_positive, default=30, metavar="D", help="days of history (default 30)")
     generate.add_argument(
-        "--start", type=_date, default=date(2021, 3, 1), metavar="YYYY-MM-DD", help="first day (default 2021-03-01)"
+        "--start", type=_date, metavar="YYYY-MM-DD", help="first day (default 2021-03-01; not with --live)"
     )
     generate.add_argument(
         "--calls-per-hour", type=_rate, default=20, metavar="R", help="per call center and working hour (default 20)"
@@ -159,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--locale", default="en_US", help="Faker locale of the agents' names (default en_US)")
     generate.add_argument("--seed", type=_seed, default=0, help="decides names and histories (default 0)")
     generate.add_argument("--explicit", action="store_true", help="write calls and agentSessions, not generate blocks")
+    generate.add_argument(
+        "--live", action="store_true", help="rolling windows: the last D days up to now, moving with a real-time clock"
+    )
     generate.add_argument("--output", "-o", type=Path, help="file to write (.yaml or .json); default: standard output")
 
     validate = commands.add_parser(
@@ -211,7 +214,9 @@ def validate(files: Sequence[Path], seed: int | None = None) -> int:
         else:
             call_centers = scenario.call_centers().values()
             calls = sum(len(cc.history) for cc in call_centers)
-            print(f"{path}: ok ({_count(len(call_centers), 'call center')}, {_count(calls, 'call')})")
+            live = sum(1 for cc in call_centers if cc.live is not None)  # their days are built when asked for
+            rolling = f", {live} with live traffic" if live else ""
+            print(f"{path}: ok ({_count(len(call_centers), 'call center')}, {_count(calls, 'call')}{rolling})")
     return 1 if failed else 0
 
 
@@ -235,12 +240,17 @@ def generate(args: argparse.Namespace) -> int:
         call_centers=args.call_centers,
         agents=args.agents,
         days=args.days,
-        start=args.start,
+        start=args.start or DEFAULT_START,
+        live=args.live,
         calls_per_hour=args.calls_per_hour,
         time_zone=args.time_zone,
         locale=args.locale,
         seed=args.seed,
     )
+    if args.live and (args.explicit or args.start):
+        option = "--explicit" if args.explicit else "--start"
+        print(f"apio-sim generate: --live writes windows that move with the clock; drop {option}.", file=sys.stderr)
+        return 2
     try:
         document = build_document(shape)
         if args.explicit:

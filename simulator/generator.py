@@ -9,6 +9,10 @@ the model's rules:
 - no call waits longer than the queue's time-out; a timed-out call waits exactly that long;
 - a call that finds the queue full (`queueLength` calls waiting) is a busy overflow;
 - an agent who lets a call bounce was signed in when it arrived.
+
+A block gives its days as fixed dates (`from`, `to`), played in one pass, or as a rolling window (`last:
+P30D`) relative to the clock. A rolling window is played one local day at a time (`generate_day`), each
+day from its own stream, so that a day's traffic is the same whenever, and in whatever order, it is built.
 """
 
 import hashlib
@@ -20,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
+from simulator.durations import InvalidDuration, parse_duration
 from simulator.history import ABANDONED, ANSWERED, BUSY_OVERFLOW, NO_AGENT, TIMED_OUT, TRANSFERRED, History
 from simulator.instants import MICROS_PER_SECOND
 
@@ -38,8 +43,9 @@ class InvalidTraffic(ValueError):
 class Traffic:
     """A validated generate block, with its defaults filled in."""
 
-    first_day: date
-    last_day: date
+    first_day: date | None  # fixed days; None for a rolling window
+    last_day: date | None
+    window: int | None  # a rolling window's length, in microseconds back from now
     zone: ZoneInfo
     working_days: frozenset[int]
     open: time
@@ -63,14 +69,7 @@ class Traffic:
             zone = ZoneInfo(block.get("timeZone", "UTC"))
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidTraffic(f"timeZone: unknown time zone {block.get('timeZone')!r}.") from None
-        try:
-            first, last = date.fromisoformat(block["from"]), date.fromisoformat(block["to"])
-        except ValueError:
-            raise InvalidTraffic("from and to must be real dates.") from None
-        if last < first:
-            raise InvalidTraffic("to must not be before from.")
-        if (last - first).days >= MAX_DAYS:
-            raise InvalidTraffic(f"from and to may be at most {MAX_DAYS} days apart.")
+        first, last, window = _period(block)
         hours = block.get("workingHours", {"open": "08:00", "close": "18:00"})
         opening, closing = time.fromisoformat(hours["open"]), time.fromisoformat(hours["close"])
         if closing <= opening:
@@ -107,6 +106,7 @@ class Traffic:
         return cls(
             first_day=first,
             last_day=last,
+            window=window,
             zone=zone,
             working_days=frozenset(WEEKDAYS.index(day) for day in block.get("workingDays", WEEKDAYS[:5])),
             open=opening,
@@ -125,7 +125,13 @@ class Traffic:
             shifts=tuple(shifts),
         )
 
+    def slots(self) -> int:
+        """Working hours, counting a last part-hour as one."""
+        length = (datetime.combine(date.min, self.close) - datetime.combine(date.min, self.open)).total_seconds()
+        return int(-(-length // 3600))
+
     def days(self) -> list[date]:
+        assert self.first_day is not None and self.last_day is not None
         count = (self.last_day - self.first_day).days + 1
         every = (self.first_day + timedelta(days=d) for d in range(count))
         return [day for day in every if day.weekday() in self.working_days]
@@ -134,6 +140,34 @@ class Traffic:
         """A local time of a day, in microseconds since the epoch (the zone's offset of that day)."""
         local = datetime.combine(day, at, tzinfo=self.zone)
         return int(local.timestamp()) * MICROS_PER_SECOND
+
+
+def _period(block: dict[str, Any]) -> tuple[date | None, date | None, int | None]:
+    """Fixed days (`from`, `to`) or a rolling window (`last`): exactly one of the two."""
+    fixed = "from" in block or "to" in block
+    if fixed and "last" in block:
+        raise InvalidTraffic("give either from and to (fixed days) or last (a rolling window), not both.")
+    if "last" in block:
+        try:
+            window = parse_duration(block["last"])
+        except InvalidDuration as exc:
+            raise InvalidTraffic(f"last: {exc}") from None
+        if window > MAX_DAYS * 86_400 * MICROS_PER_SECOND:
+            raise InvalidTraffic(f"last: a window may be at most P{MAX_DAYS}D.")
+        return None, None, window
+    if not fixed:
+        raise InvalidTraffic("give from and to (fixed days) or last (a rolling window up to now, such as P30D).")
+    if "from" not in block or "to" not in block:
+        raise InvalidTraffic("from and to go together: give both.")
+    try:
+        first, last = date.fromisoformat(block["from"]), date.fromisoformat(block["to"])
+    except ValueError:
+        raise InvalidTraffic("from and to must be real dates.") from None
+    if last < first:
+        raise InvalidTraffic("to must not be before from.")
+    if (last - first).days >= MAX_DAYS:
+        raise InvalidTraffic(f"from and to may be at most {MAX_DAYS} days apart.")
+    return first, last, None
 
 
 def _distribution(value: dict[str, Any] | None, mean: float, low: int, high: int) -> tuple[float, int, int]:
@@ -165,11 +199,37 @@ def shape_weights(shape: tuple[float, ...] | str, slots: int) -> np.ndarray:
 
 
 def generate_history(block: dict[str, Any], agent_ids: list[str], seed: int) -> History:
-    """Calls and shifts for a call center's generate block, as columns."""
+    """Calls and shifts for a call center's generate block of fixed days, as columns."""
     traffic = Traffic.from_document(block, agent_ids)
-    rng = np.random.Generator(np.random.PCG64(seed))
-    days = traffic.days()
-    arrivals, day_of_call = _arrivals(traffic, days, rng)
+    return _generate(traffic, traffic.days(), np.random.Generator(np.random.PCG64(seed)), len(agent_ids))
+
+
+def day_seed(seed: int, day: date) -> int:
+    """The stream of one day of a rolling window, from the call center's stream seed."""
+    return stream_seed(seed, day.isoformat())
+
+
+def generate_day(traffic: Traffic, day: date, seed: int, agents: int) -> History:
+    """One local day of a rolling window's traffic: a pure function of the block, the day and the seed.
+
+    Days are played apart, so nothing may cross midnight that would tie two days together: a call answered
+    late is cut short (talk, then hold) to end by the next local midnight, and agents start each day free.
+    Shifts end on their own day, so sessions never cross it either.
+    """
+    if day.weekday() not in traffic.working_days:
+        return _generate(traffic, [], np.random.Generator(np.random.PCG64(0)), agents)
+    midnight = traffic.instant(day + timedelta(days=1), time())
+    rng = np.random.Generator(np.random.PCG64(day_seed(seed, day)))
+    return _generate(traffic, [day], rng, agents, day_ends=[midnight])
+
+
+def _generate(
+    traffic: Traffic, days: list[date], rng: np.random.Generator, agents: int, day_ends: list[int] | None = None
+) -> History:
+    if day_ends is None:
+        arrivals, day_of_call = _arrivals(traffic, days, rng)
+    else:
+        arrivals, day_of_call = _local_arrivals(traffic, days[0], rng) if days else (_NONE, _NONE)
     sessions = _sessions(traffic, days)
     calls = len(arrivals)
     intent = rng.choice(
@@ -186,7 +246,7 @@ def generate_history(block: dict[str, Any], agent_ids: list[str], seed: int) -> 
         "bounce": rng.random(calls) < traffic.bounced_share,
         "pick": rng.random(calls),
     }
-    return _play(traffic, arrivals, day_of_call, intent, draws, sessions, len(agent_ids))
+    return _play(traffic, arrivals, day_of_call, intent, draws, sessions, agents, day_ends)
 
 
 def _talk(traffic: Traffic, rng: np.random.Generator, calls: int) -> np.ndarray:
@@ -199,7 +259,7 @@ def _arrivals(traffic: Traffic, days: list[date], rng: np.random.Generator) -> t
     """Poisson arrivals in whole seconds, hour by hour of each working day, sorted."""
     opening = datetime.combine(date.min, traffic.open)
     length = (datetime.combine(date.min, traffic.close) - opening).total_seconds()
-    slots = int(-(-length // 3600))
+    slots = traffic.slots()
     slot_seconds = np.array([min(3600.0, length - 3600 * s) for s in range(slots)])
     weights = shape_weights(traffic.shape, slots)
     starts = np.array([traffic.instant(day, traffic.open) for day in days], dtype=np.int64)
@@ -213,6 +273,34 @@ def _arrivals(traffic: Traffic, days: list[date], rng: np.random.Generator) -> t
     arrivals = starts[day_of_call] + offsets.astype(np.int64) * MICROS_PER_SECOND
     order = np.argsort(arrivals, kind="stable")
     return arrivals[order], day_of_call[order]
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _local_arrivals(traffic: Traffic, day: date, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One day's Poisson arrivals, hour by elapsed hour from opening to closing as the local clock shows
+    them: a working day that spans a clock change is an hour shorter or longer, and each hour takes the
+    weight of the local hour it starts in (the repeated hour twice, the skipped one not at all)."""
+    opening, closing = traffic.instant(day, traffic.open), traffic.instant(day, traffic.close)
+    length = (closing - opening) // MICROS_PER_SECOND
+    slots = int(-(-length // 3600))
+    weights = shape_weights(traffic.shape, traffic.slots())
+    first_hour = datetime.combine(day, traffic.open)
+    slot_starts = [opening + s * 3600 * MICROS_PER_SECOND for s in range(slots)]
+    local_hours = [
+        (datetime.fromtimestamp(start // MICROS_PER_SECOND, traffic.zone).replace(tzinfo=None) - first_hour)
+        // timedelta(hours=1)
+        for start in slot_starts
+    ]
+    slot_weights = weights[np.clip(local_hours, 0, len(weights) - 1)]
+    slot_seconds = np.array([min(3600, length - 3600 * s) for s in range(slots)], dtype=float)
+    counts = rng.poisson(traffic.calls_per_hour * slot_weights * slot_seconds / 3600)
+    slot_of_call = np.repeat(np.arange(slots), counts)
+    offsets = np.floor(rng.random(len(slot_of_call)) * slot_seconds[slot_of_call]).astype(np.int64)
+    arrivals = opening + (slot_of_call * 3600 + offsets) * MICROS_PER_SECOND
+    order = np.argsort(arrivals, kind="stable")
+    return arrivals[order], np.zeros(len(arrivals), dtype=np.int64)
 
 
 def _sessions(traffic: Traffic, days: list[date]) -> list[list[tuple[int, int, int]]]:
@@ -235,6 +323,7 @@ def _play(
     draws: dict[str, np.ndarray],
     sessions: list[list[tuple[int, int, int]]],
     agents: int,
+    day_ends: list[int] | None = None,
 ) -> History:
     """One pass in arrival order: the queue, the agents' shifts and who is free when."""
     second = MICROS_PER_SECOND
@@ -282,6 +371,10 @@ def _play(
                 if answered_at - arrived > timeout:  # nobody free in time: the caller times out
                     heapq.heappush(on_shift, (free, agent, shift_end))
                 else:
+                    if day_ends is not None:  # a day played alone: the call ends by midnight
+                        room = (day_ends[day] - answered_at) // second
+                        talk_s = min(talk_s, room)
+                        hold_s = min(hold_s, room - talk_s)
                     busy_until[agent] = answered_at + (talk_s + hold_s) * second
                     heapq.heappush(on_shift, (busy_until[agent], agent, shift_end))
                     result, leaves = ANSWERED, answered_at

@@ -12,6 +12,7 @@ from simulator.instants import Instant, seconds
 
 if TYPE_CHECKING:
     from simulator.history import History
+    from simulator.live import LiveTraffic
     from simulator.statistics import StatisticsIndex
 
 
@@ -107,6 +108,8 @@ class CallCenter:
     agents: tuple[User, ...]
     history: "History"
     index: "StatisticsIndex"
+    live: "LiveTraffic | None" = None
+    """Generated traffic on a rolling window of days (`generate: {last: ...}`), beside the fixed history."""
 
     @property
     def calls(self) -> list[Call]:

@@ -8,15 +8,17 @@ import copy
 import hashlib
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from simulator.faults import InvalidFault, parse_action
-from simulator.generator import InvalidTraffic, generate_history, stream_seed
+from simulator.generator import InvalidTraffic, Traffic, generate_history, stream_seed
 from simulator.history import History
 from simulator.instants import InvalidDateTime, parse_instant
+from simulator.live import LiveTraffic
 from simulator.model import (
     LEVEL_NAMES,
     REPORTING_FIELDS,
@@ -296,15 +298,36 @@ class _Builder:
         sessions = list(self.sessions(data.get("agentSessions", []), (*path, "agentSessions"), agent_ids))
         reporting = {REPORTING_FIELDS[name]: value for name, value in data.get("reporting", {}).items()}
         history = History.from_records(calls, sessions, agents)
+        live = None
         if "generate" in data:
-            history = self.generated(data, path, agents, history)
+            if "last" in data["generate"]:
+                live = self.live(data, path, agents, history)
+            else:
+                history = self.generated(data, path, agents, history)
         return build_call_center(
             data["id"],
             agents,
             history=history,
             type=CallCenterType(data.get("type", CallCenterType.BASIC)),
             reporting=ReportingSettings(**reporting),
+            live=live,
         )
+
+    def live(self, data: dict[str, Any], path: Place, agents: list[User], explicit: History) -> LiveTraffic | None:
+        """A rolling window of generated days beside the explicit records; each day is built when asked for."""
+        agent_ids = [agent.user_id for agent in agents]
+        if not agent_ids:
+            self.problem((*path, "generate"), "needs the call center to have agents.")
+            return None
+        seed = stream_seed(self.seed, self._tenant_id, self._group_id, data["id"])
+        try:
+            live = LiveTraffic(Traffic.from_document(data["generate"], agent_ids), seed, len(agent_ids))
+        except InvalidTraffic as exc:
+            self.problem((*path, "generate"), f"is refused: {exc}")
+            return None
+        for agent in _clashes_with_shifts(live, explicit):
+            self.problem((*path, "generate", "shifts"), f"overlap agentSessions of {agent_ids[agent]!r}.")
+        return live
 
     def generated(self, data: dict[str, Any], path: Place, agents: list[User], explicit: History) -> History:
         """The explicit records and the generated traffic, together; the generated part from the seed."""
@@ -381,6 +404,22 @@ def _auth_settings(value: bool | dict[str, Any]) -> AuthSettings:
         "resellerTenantCheck": "reseller_tenant_check",
     }
     return AuthSettings(**{names[key]: item for key, item in value.items()})
+
+
+def _clashes_with_shifts(live: LiveTraffic, explicit: History) -> list[int]:
+    """Agents whose explicit sessions overlap a generated shift. Shifts repeat every week, so an explicit
+    session is checked against the shifts of its first eight days (and the one before): a longer or open
+    session meets every weekly shift of its agent there."""
+    clashing: set[int] = set()
+    for agent, start, end in zip(
+        explicit.session_agent.tolist(), explicit.session_from.tolist(), explicit.session_to.tolist(), strict=True
+    ):
+        first = live.local_date(start) - timedelta(days=1)
+        for d in range(10):
+            for other, signed_in, signed_out in live.shifts_of(first + timedelta(days=d)):
+                if other == agent and signed_in < end and start < signed_out:
+                    clashing.add(agent)
+    return sorted(clashing)
 
 
 def _ends_after(session: AgentSession, instant: int | None) -> bool:

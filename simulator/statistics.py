@@ -18,12 +18,16 @@ time), and one vectorised search serves them all.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simulator.history import ABANDONED, ANSWERED, OPEN, OUTCOMES, History
 from simulator.instants import MICROS_PER_SECOND, Instant
 from simulator.model import AgentSession, Call, CallCenter, CallCenterType, ReportingSettings, User
+
+if TYPE_CHECKING:
+    from simulator.live import LiveTraffic
 
 _MAX_KEY = 2**62
 
@@ -185,16 +189,63 @@ class StatisticsIndex:
         return signed_in - signed_out > 0
 
 
+@dataclass(slots=True)
+class RangeSums:
+    """The additive parts of a call center's statistics over a range: counts, seconds and microseconds.
+
+    Averages are made from these only at the end, so that sums over several indexes (the days of live
+    traffic, beside explicit records) give exactly what one index over all the records would.
+    """
+
+    counts: np.ndarray
+    waits: np.ndarray
+    handled: np.ndarray
+    handled_seconds: np.ndarray
+    unanswered: np.ndarray
+    talk_micros: np.ndarray
+    staffed_micros: np.ndarray
+
+    @classmethod
+    def of(cls, index: StatisticsIndex, start: Instant, end: Instant) -> "RangeSums":
+        counts, waits = index.queue.counts_and_sums(start, end)
+        handled, handled_seconds = index.handled.counts_and_sums(start, end)
+        return cls(
+            counts=counts,
+            waits=waits,
+            handled=handled,
+            handled_seconds=handled_seconds,
+            unanswered=index.unanswered.counts(start, end),
+            talk_micros=index.talk.clipped(start, end),
+            staffed_micros=index.staffed.clipped(start, end) + index.staffed_open(start, end),
+        )
+
+    def add(self, other: "RangeSums") -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
 def compute_statistics(call_center: CallCenter, start: Instant, end: Instant, now: Instant) -> CallCenterStatistics:
-    """Statistics of `call_center` over [start, end); `now` decides each agent's `available`."""
+    """Statistics of `call_center` over [start, end); `now` decides each agent's `available`.
+
+    A live call center adds the days of its rolling window that the range touches, as the window stands
+    at `now`.
+    """
     index: StatisticsIndex = call_center.index
-    counts, waits = (column.tolist() for column in index.queue.counts_and_sums(start, end))
-    handled, handled_seconds = (column.tolist() for column in index.handled.counts_and_sums(start, end))
-    unanswered = index.unanswered.counts(start, end).tolist()
-    talk = (index.talk.clipped(start, end) // MICROS_PER_SECOND).tolist()
-    staffed_micros = index.staffed.clipped(start, end) + index.staffed_open(start, end)
-    staffed = (staffed_micros // MICROS_PER_SECOND).tolist()
-    available = index.available(now).tolist()
+    sums = RangeSums.of(index, start, end)
+    available_now = index.available(now)
+    live = call_center.live
+    if live is not None:
+        for chunk in live.chunks(start, end, now):
+            whole = start <= chunk.starts and chunk.reach <= end  # the day's totals serve: no search
+            sums.add(chunk.totals if whole else RangeSums.of(chunk.index, start, end))
+        for chunk in live.chunks(now, now + 1, now):
+            available_now = available_now | chunk.index.available(now)
+    counts, waits = sums.counts.tolist(), sums.waits.tolist()
+    handled, handled_seconds = sums.handled.tolist(), sums.handled_seconds.tolist()
+    unanswered = sums.unanswered.tolist()
+    talk = (sums.talk_micros // MICROS_PER_SECOND).tolist()
+    staffed = (sums.staffed_micros // MICROS_PER_SECOND).tolist()
+    available = available_now.tolist()
     agents = tuple(
         AgentStatistics(
             agent=user,
@@ -242,6 +293,7 @@ def build_call_center(
     history: History | None = None,
     type: CallCenterType = CallCenterType.BASIC,
     reporting: ReportingSettings | None = None,
+    live: "LiveTraffic | None" = None,
 ) -> CallCenter:
     """A call center with its statistics index, from records or from a ready history."""
     agents = tuple(agents)
@@ -253,4 +305,5 @@ def build_call_center(
         agents=agents,
         history=history,
         index=StatisticsIndex(history, len(agents)),
+        live=live,
     )

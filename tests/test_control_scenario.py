@@ -79,7 +79,7 @@ async def test_loading_a_yaml_scenario_replaces_the_current_one(example):
     response = await load(example, DEFAULT_SCENARIO.read_text())
     assert response.status == 200
     summary = await response.json()
-    assert (summary["name"], summary["callCenters"], summary["calls"]) == ("default", 3, 90)
+    assert (summary["name"], summary["callCenters"], summary["calls"]) == ("default", 4, 90)
     health = await (await example.get("/__sim/health")).json()
     assert health["scenario"] == summary
     # The default scenario has authentication on: the worked example's call center is gone, and login needed.

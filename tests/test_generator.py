@@ -273,3 +273,44 @@ def test_generated_shifts_must_not_overlap_explicit_sessions():
     assert messages(scenario(agentSessions=[session])) == [
         f"gen.yaml: {CC}.generate.shifts overlap agentSessions of '{AGENTS[0]}'."
     ]
+
+
+FIXED_DAYS = {key: value for key, value in BLOCK.items() if key not in ("from", "to")}
+
+
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        (
+            {**BLOCK, "last": "P30D"},
+            "generate is refused: give either from and to (fixed days) or last (a rolling window), not both.",
+        ),
+        (
+            FIXED_DAYS,
+            "generate is refused: give from and to (fixed days) or last (a rolling window up to now, such as P30D).",
+        ),
+        ({**FIXED_DAYS, "from": "2021-03-22"}, "generate is refused: from and to go together: give both."),
+        (
+            {**FIXED_DAYS, "last": "30 days"},
+            "generate is refused: last: '30 days' is not an ISO 8601 duration such as PT1H, P1D or P30D.",
+        ),
+        (
+            {**FIXED_DAYS, "last": "P1Y"},
+            "generate is refused: last: 'P1Y' uses years or months, whose length varies: give weeks, days, hours, "
+            "minutes or seconds (P30D, PT1H).",
+        ),
+        ({**FIXED_DAYS, "last": "P3661D"}, "generate is refused: last: a window may be at most P3660D."),
+        (
+            {**FIXED_DAYS, "last": "P7D", "dailyShape": [1, 2]},
+            "generate is refused: dailyShape: give one weight per working hour (9), not 2.",
+        ),
+    ],
+)
+def test_a_generate_block_gives_fixed_days_or_a_rolling_window(block, message):
+    assert messages(scenario(block)) == [f"gen.yaml: {CC}.{message}"]
+
+
+def test_a_rolling_window_is_built_when_asked_for_not_at_load():
+    cc = build(scenario({**FIXED_DAYS, "last": "P30D"}))
+    assert len(cc.history) == 0 and cc.live is not None
+    assert cc.live.cached_days == []

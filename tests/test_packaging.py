@@ -63,7 +63,7 @@ def test_the_installed_wheel_works_outside_the_checkout(wheel, tmp_path):
         text=True,
     )
     assert validated.returncode == 0, validated.stderr
-    assert validated.stdout == f"{scenario}: ok (3 call centers, 90 calls)\n"
+    assert validated.stdout == f"{scenario}: ok (4 call centers, 90 calls, 1 with live traffic)\n"
     named = subprocess.run(
         [sys.executable, "-m", "simulator", "validate", "worked-example"],
         cwd=elsewhere,

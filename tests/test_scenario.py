@@ -77,6 +77,7 @@ def test_the_shipped_scenarios_load():
     assert {(t, g) for t, tenant in default.tenants.items() for g in tenant.groups} == {
         ("foo", "foogroup"),
         ("footenant", "foogroup"),
+        ("live", "livegroup"),
     }
     example = load_scenario(WORKED_EXAMPLE)
     assert example.frozen_now == parse_instant("2021-02-01T12:00:00Z")
@@ -315,7 +316,7 @@ def test_validate_command_accepts_good_files(capsys):
     assert main(["validate", str(DEFAULT_SCENARIO), str(WORKED_EXAMPLE)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        f"{DEFAULT_SCENARIO}: ok (3 call centers, 90 calls)",
+        f"{DEFAULT_SCENARIO}: ok (4 call centers, 90 calls, 1 with live traffic)",
         f"{WORKED_EXAMPLE}: ok (1 call center, 5 calls)",
     ]
 
@@ -330,7 +331,7 @@ def test_validate_command_reports_every_problem_and_fails(tmp_path, capsys):
         f'{path}: {CC}.calls[0].outcome must be one of "answered", "abandoned", "transferred", "timedOut", '
         '"busyOverflow".'
     ]
-    assert captured.out.splitlines() == [f"{DEFAULT_SCENARIO}: ok (3 call centers, 90 calls)"]
+    assert captured.out.splitlines() == [f"{DEFAULT_SCENARIO}: ok (4 call centers, 90 calls, 1 with live traffic)"]
 
 
 def with_api_users(*users: dict, resellers: list | None = None, auth=None) -> dict:

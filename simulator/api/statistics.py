@@ -7,12 +7,15 @@ from aiohttp import web
 from simulator.api.body import read_json_object
 from simulator.api.paths import call_center_key
 from simulator.api.respond import respond, state_of
+from simulator.durations import InvalidDuration, parse_duration
 from simulator.errors import DATE_IN_FUTURE, END_BEFORE_START, INVALID_DATE_FORMAT, InvalidParameters
-from simulator.instants import InvalidDateTime, OffsetInstant, format_date_time, parse_date_time
+from simulator.instants import MICROS_PER_SECOND, InvalidDateTime, OffsetInstant, format_date_time, parse_date_time
 from simulator.state import Namespace
 from simulator.statistics import CallCenterStatistics, compute_statistics
 
 _RANGE_ENDS = ("start", "end")
+_QUERY_NAMES = (*_RANGE_ENDS, "last")
+MAX_LAST_DAYS = 3660
 _DATE_PATHS = {("statisticsRange", name) for name in _RANGE_ENDS}
 
 
@@ -21,25 +24,41 @@ async def get_statistics(request: web.Request) -> web.Response:
     call_center = state.call_center(call_center_key(request))
     body = await read_json_object(request)
     query_range = _query_range(request)
-    if query_range:
-        if body is not None:
-            raise InvalidParameters("Give the statistics range in the body or in the query string, not both.")
-        body = {"statisticsRange": query_range}
-    start, end = statistics_range(state, body or {})
+    if query_range and body is not None:
+        raise InvalidParameters("Give the statistics range in the body or in the query string, not both.")
+    if "last" in query_range:
+        start, end = _last(state, query_range)
+    else:
+        start, end = statistics_range(state, {"statisticsRange": query_range} if query_range else body or {})
     statistics = compute_statistics(call_center, start.instant, end.instant, state.clock.now())
     return respond(request, "statistics-response", render_statistics(start, end, statistics))
 
 
 def _query_range(request: web.Request) -> dict[str, str]:
-    """The simulator's extension for clients that cannot send a body with GET: ?start=...&end=..."""
+    """The simulator's extension for clients that cannot send a body with GET: ?start=...&end=..., or
+    ?last=PT1H for the hour up to now (real APIO has neither)."""
     found = {}
-    for name in _RANGE_ENDS:
+    for name in _QUERY_NAMES:
         values = request.query.getall(name, [])
         if len(values) > 1:
             raise InvalidParameters(f"The query parameter {name} is given more than once.")
         if values:
             found[name] = values[0]
     return found
+
+
+def _last(state: Namespace, query: dict[str, str]) -> tuple[OffsetInstant, OffsetInstant]:
+    """?last=PT1H: the range of that length that ends now, written in UTC."""
+    if len(query) > 1:
+        raise InvalidParameters("Give either last or start (and end) in the query string, not both.")
+    try:
+        length = parse_duration(query["last"])
+    except InvalidDuration as exc:
+        raise InvalidParameters(f"The query parameter last: {exc}") from None
+    if length > MAX_LAST_DAYS * 86_400 * MICROS_PER_SECOND:
+        raise InvalidParameters(f"The query parameter last may be at most P{MAX_LAST_DAYS}D.")
+    now = state.clock.now()
+    return OffsetInstant(now - length, 0, zulu=True), OffsetInstant(now, 0, zulu=True)
 
 
 def statistics_range(state: Namespace, body: dict[str, Any]) -> tuple[OffsetInstant, OffsetInstant]:
