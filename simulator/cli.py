@@ -22,6 +22,7 @@ from simulator.openapi import openapi_document
 from simulator.resources import default_scenario
 from simulator.scenario import ScenarioError, load_scenario
 from simulator.server import AppRunner
+from simulator.serving import GRACE_SECONDS, stoppable, until_stop_signal
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -137,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "journal_size": args.journal_size,
         "admin_token": args.admin_token,
     }
-    return serve(args.scenario or default_scenario(), args.host, args.port, args.seed, **options)
+    return stoppable(serve, args.scenario or default_scenario(), args.host, args.port, args.seed, **options)
 
 
 def validate(files: Sequence[Path], seed: int | None = None) -> int:
@@ -211,7 +212,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def serve(scenario_path: Path, host: str, port: int, seed: int | None = None, **options: Any) -> int:
-    """Serve until interrupted; `options` are those of `create_app`."""
+    """Serve until SIGTERM or SIGINT; `options` are those of `create_app`."""
     try:
         scenario = load_scenario(scenario_path, seed=seed)
     except ScenarioError as error:
@@ -230,13 +231,13 @@ def serve(scenario_path: Path, host: str, port: int, seed: int | None = None, **
 
 
 async def _serve_forever(app: web.Application, name: str, host: str, port: int) -> None:
-    runner = AppRunner(app)
+    runner = AppRunner(app, shutdown_timeout=GRACE_SECONDS)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
         for address in runner.addresses:
             bound_host, bound_port = address[0], address[1]
             print(f"apio-sim {__version__}: scenario {name!r} on http://{bound_host}:{bound_port}", flush=True)
-        await asyncio.Event().wait()
+        await until_stop_signal()
     finally:
         await runner.cleanup()
