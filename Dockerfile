@@ -31,13 +31,12 @@ VOLUME ["/scenarios"]
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 CMD ["apio-sim", "health"]
 CMD ["apio-sim", "serve"]
 
-# Last, so that a new revision reuses every layer above. SOURCE: the repository's URL, given when publishing.
-ARG SOURCE=""
-ARG REVISION=""
+# Where it came from: publishing adds `--label org.opencontainers.image.source=<repository URL>` and
+# `--label org.opencontainers.image.revision=<commit>` (labels, not build args: podman's layer cache keeps
+# a LABEL step whose build args changed).
+ARG BASE
 LABEL org.opencontainers.image.title="apio-sim" \
       org.opencontainers.image.description="A simulator of the Netaxis APIO call-center statistics API" \
       org.opencontainers.image.version="0.1.0" \
       org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.base.name="${BASE}" \
-      org.opencontainers.image.source="${SOURCE}" \
-      org.opencontainers.image.revision="${REVISION}"
+      org.opencontainers.image.base.name="${BASE}"
