@@ -26,7 +26,6 @@ import pytest
 import yaml
 
 from simulator import __version__
-from simulator.cli import ENVIRONMENT
 from simulator.client import SimulatorClient, SimulatorError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,7 +244,9 @@ def test_the_service_answers_the_documented_requests(service):
         cookie = response.headers["Set-Cookie"].split(";", 1)[0]
     headers = {"Cookie": cookie}
     statistics_range = {"start": "2021-01-01T00:00:00+01:00", "end": "2021-03-01T00:00:00+01:00"}
-    status, answer = call(cc_url(service.url, "statistics"), body={"statisticsRange": statistics_range}, headers=headers)
+    status, answer = call(
+        cc_url(service.url, "statistics"), body={"statisticsRange": statistics_range}, headers=headers
+    )
     assert status == 200
     assert answer["queueStatistics"]["callsAnswered"] == 0
     assert [agent["agentUserId"] for agent in answer["agentStatistics"]] == [
@@ -254,8 +255,13 @@ def test_the_service_answers_the_documented_requests(service):
     ]
     status, settings = call(cc_url(service.url, "instance_statistics_reporting"), headers=headers)
     assert status == 200 and "collectionPeriodMinutes" in settings
-    status, refused = call(cc_url(service.url, "statistics"), body={"statisticsRange": {"start": "2021-01-01"}}, headers=headers)
-    assert (status, refused) == (400, {"errors": [{"code": 2, "message": "The format of start date or end date is invalid."}]})
+    status, refused = call(
+        cc_url(service.url, "statistics"), body={"statisticsRange": {"start": "2021-01-01"}}, headers=headers
+    )
+    assert (status, refused) == (
+        400,
+        {"errors": [{"code": 2, "message": "The format of start date or end date is invalid."}]},
+    )
 
 
 def test_the_control_api_needs_the_admin_token(service):
@@ -395,4 +401,3 @@ def test_the_compose_service_runs_as_written(image, tmp_path):
         assert health["scenario"]["seed"] == int(env["APIO_SIM_SEED"])
     finally:
         remove(container)
-

@@ -142,3 +142,24 @@ def test_every_variable_the_image_and_compose_set_is_one_the_cli_reads():
     assert (target, mode) == ("/scenarios", "ro")  # the image's VOLUME
     scenario = Path(service["environment"]["APIO_SIM_SCENARIO"])
     assert scenario.parent == Path(target) and (ROOT / host_dir / scenario.name).is_file()
+
+
+def readme_snippet(title: str) -> dict:
+    [block] = re.findall(rf"^{title}:\n\n```yaml\n(.*?)```", (ROOT / "README.md").read_text(), re.M | re.S)
+    return yaml.safe_load(block)
+
+
+def test_the_readme_ci_snippets_agree_with_the_image():
+    job = readme_snippet("GitHub Actions")["jobs"]["test"]
+    service = job["services"]["apio-sim"]
+    assert service["ports"] == ["8080:8080"]
+    assert set(service["env"]) <= set(ENVIRONMENT.values())
+    health_cmd = re.search(r'--health-cmd "([^"]+)"', service["options"]).group(1)
+    assert health_cmd.split() == instruction("HEALTHCHECK")
+    assert job["env"]["APIO_SIM_URL"] == "http://127.0.0.1:8080"
+    assert job["env"]["APIO_SIM_ADMIN_TOKEN"] == service["env"]["APIO_SIM_ADMIN_TOKEN"]
+    gitlab = readme_snippet("GitLab CI")["test"]
+    [gitlab_service] = gitlab["services"]
+    assert gitlab["variables"]["APIO_SIM_URL"] == f"http://{gitlab_service['alias']}:8080"
+    assert gitlab["variables"]["APIO_SIM_ADMIN_TOKEN"] == service["env"]["APIO_SIM_ADMIN_TOKEN"]
+    assert gitlab["script"][-1] == job["steps"][-1]["run"].split(" && ")[-1]
