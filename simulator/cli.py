@@ -22,7 +22,7 @@ from simulator.openapi import openapi_document
 from simulator.resources import default_scenario
 from simulator.scenario import ScenarioError, load_scenario
 from simulator.server import AppRunner
-from simulator.serving import GRACE_SECONDS, stoppable, until_stop_signal
+from simulator.serving import CUT_SECONDS, stoppable, until_stopped
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -231,13 +231,13 @@ def serve(scenario_path: Path, host: str, port: int, seed: int | None = None, **
 
 
 async def _serve_forever(app: web.Application, name: str, host: str, port: int) -> None:
-    runner = AppRunner(app, shutdown_timeout=GRACE_SECONDS)
+    runner = AppRunner(app, shutdown_timeout=CUT_SECONDS)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
         for address in runner.addresses:
             bound_host, bound_port = address[0], address[1]
             print(f"apio-sim {__version__}: scenario {name!r} on http://{bound_host}:{bound_port}", flush=True)
-        await until_stop_signal()
+        await until_stopped(runner)
     finally:
         await runner.cleanup()

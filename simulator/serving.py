@@ -1,9 +1,10 @@
 """How `apio-sim serve` stops: on SIGTERM or SIGINT, gracefully and within a second.
 
 As PID 1 in a container the kernel drops every signal the process has no handler for, so without one
-`docker stop` (SIGTERM) waits for its SIGKILL. Here both signals have handlers, in a container and out:
-the listener closes at once, requests in flight get `GRACE_SECONDS` to finish, and those still running then
-(a long `delay:` fault) are cancelled.
+`docker stop` (SIGTERM) waits for its SIGKILL. Here both signals have handlers, in a container and out. On
+the first, the listener closes at once and every connection closes after its current request; requests
+still running after `GRACE_SECONDS` (a long `delay:` fault) are cut, `CUT_SECONDS` later at most.
+aiohttp's own shutdown alone would wait twice its timeout for such a request.
 """
 
 import asyncio
@@ -13,8 +14,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-GRACE_SECONDS = 0.75
-"""How long requests in flight may take to finish once a stop signal came (aiohttp's shutdown timeout)."""
+from aiohttp import web
+
+GRACE_SECONDS = 0.5
+"""How long requests in flight may take to finish once a stop signal came."""
+
+CUT_SECONDS = 0.1
+"""The runner's shutdown timeout: what aiohttp then waits, twice, before it cancels a request still running."""
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -30,8 +36,14 @@ def stoppable(serve: Callable[..., int], *args: object, **kwargs: object) -> int
         return 0
 
 
-async def until_stop_signal() -> signal.Signals:
-    """Wait for SIGTERM or SIGINT on the running loop; later ones are ignored while the server stops."""
+async def until_stopped(runner: web.BaseRunner) -> signal.Signals:
+    """Serve until SIGTERM or SIGINT, then drain: the runner's cleanup cuts whatever still runs."""
+    signum = await _stop_signal()
+    await _drain(runner)
+    return signum
+
+
+async def _stop_signal() -> signal.Signals:
     loop = asyncio.get_running_loop()
     received: asyncio.Future[signal.Signals] = loop.create_future()
 
@@ -45,6 +57,21 @@ async def until_stop_signal() -> signal.Signals:
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, on_signal, signum)  # removed when asyncio.run closes the loop
     return await received
+
+
+async def _drain(runner: web.BaseRunner) -> None:
+    """Close the listener; let each connection finish its request and close, for GRACE_SECONDS at most."""
+    for site in list(runner.sites):
+        await site.stop()
+    server = runner.server
+    if server is None:
+        return
+    for connection in server.connections:
+        connection.close()  # an idle one closes now, a busy one after its answer
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + GRACE_SECONDS
+    while server.connections and loop.time() < deadline:
+        await asyncio.sleep(0.01)
 
 
 @contextmanager

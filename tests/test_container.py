@@ -38,9 +38,14 @@ CC = ("footenant", "foogroup", "APIOTestCallCenterP@sip.netaxis.be")
 _names = itertools.count(1)
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(config: pytest.Config, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI must run the container tests, but {reason}", pytrace=False)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:  # said once (the fixture's skip is cached), even without -rs
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"tests/test_container.py skipped: {reason}", yellow=True)
     pytest.skip(reason)
 
 
@@ -64,10 +69,10 @@ class Image:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Image:
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Image:
     """The image, built once per test session (pytest-xdist workers share it through a lock)."""
     if PODMAN is None:
-        _unavailable("podman is not installed (apt-get install podman runc; see docs/docker.md)")
+        _unavailable(request.config, "podman is not installed (apt-get install podman runc; see docs/docker.md)")
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # this session's directory, above the workers' own
@@ -75,7 +80,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Image:
         fcntl.flock(lock, fcntl.LOCK_EX)
         record = shared / "apio-sim-image.json"
         if not record.exists():
-            base = base_image()
+            base = base_image(request.config)
             iidfile = shared / "apio-sim-image.id"
             build(base, iidfile)
             record.write_text(json.dumps({"id": iidfile.read_text().strip(), "base": base}))
@@ -87,11 +92,11 @@ def image(built: Image) -> str:
     return built.id
 
 
-def base_image() -> str:
+def base_image(config: pytest.Config) -> str:
     if os.environ.get("APIO_SIM_TEST_BASE"):
         return os.environ["APIO_SIM_TEST_BASE"]
     if shutil.which("mmdebstrap") is None:
-        _unavailable("no base image: set APIO_SIM_TEST_BASE, or install mmdebstrap for .ci/container-base.sh")
+        _unavailable(config, "no base image: set APIO_SIM_TEST_BASE, or install mmdebstrap for .ci/container-base.sh")
     result = subprocess.run(
         [str(ROOT / ".ci" / "container-base.sh")], capture_output=True, text=True, timeout=900, env=podman_env()
     )
