@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from simulator.client import SimulatorClient
 from tests.test_serve_shutdown import InFlight, start
 
 CONTAINERS_CONF = Path(__file__).resolve().parent.parent / "tests" / "container" / "containers.conf"
@@ -25,6 +26,7 @@ CONTAINERS_CONF = Path(__file__).resolve().parent.parent / "tests" / "container"
 def plain(delay_ms: int | None) -> float:
     process, url = start()
     try:
+        SimulatorClient(url).health()  # serving, its signal handlers in place
         if delay_ms is not None:
             InFlight(url, delay_ms)
         began = time.perf_counter()

@@ -9,7 +9,9 @@ aiohttp's own shutdown alone would wait twice its timeout for such a request.
 
 import asyncio
 import logging
+import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -27,13 +29,28 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 logger = logging.getLogger(__name__)
 
 
+_signalled: list[signal.Signals] = []
+"""The signal that stopped a running server, if one did (a signal during start-up does not count)."""
+
+
 def stoppable(serve: Callable[..., int], *args: object, **kwargs: object) -> int:
-    """`serve(*args, **kwargs)`, where SIGTERM stops the start-up (loading a scenario) as Ctrl-C does: exit 0."""
+    """`serve(*args, **kwargs)`, where SIGTERM stops the start-up (loading a scenario) as Ctrl-C does: exit 0.
+
+    Once a stop signal has stopped the server, the process exits here, its output flushed: the interpreter's
+    teardown (freeing numpy, Faker and the rest, 0.25 to 0.4 s) would only delay `docker stop`.
+    """
+    _signalled.clear()
     try:
         with _sigterm_interrupts():
-            return serve(*args, **kwargs)
+            code = serve(*args, **kwargs)
     except KeyboardInterrupt:
-        return 0
+        code = 0
+    if _signalled:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 async def until_stopped(runner: web.BaseRunner) -> signal.Signals:
@@ -52,6 +69,7 @@ async def _stop_signal() -> signal.Signals:
             logger.info("%s: already stopping", signum.name)
         else:
             logger.info("%s: stopping (requests in flight get %s s)", signum.name, GRACE_SECONDS)
+            _signalled.append(signum)
             received.set_result(signum)
 
     for signum in STOP_SIGNALS:
