@@ -24,6 +24,7 @@ from simulator.openapi import openapi_document
 from simulator.resources import default_scenario, scenarios_dir
 from simulator.scenario import ScenarioError, load_scenario
 from simulator.server import AppRunner
+from simulator.serving import CUT_SECONDS, stoppable, until_stopped
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -200,7 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "admin_token": args.admin_token,
     }
     log_level = "warning" if args.quiet else args.log_level
-    return serve(args.scenario or default_scenario(), args.host, args.port, args.seed, log_level=log_level, **options)
+    return stoppable(
+        serve, args.scenario or default_scenario(), args.host, args.port, args.seed, log_level=log_level, **options
+    )
 
 
 def validate(files: Sequence[Path], seed: int | None = None) -> int:
@@ -361,7 +364,7 @@ def _count(number: int, noun: str) -> str:
 def serve(
     scenario_path: Path, host: str, port: int, seed: int | None = None, log_level: str = "info", **options: Any
 ) -> int:
-    """Serve until interrupted; `options` are those of `create_app`."""
+    """Serve until SIGTERM or SIGINT; `options` are those of `create_app`."""
     try:
         scenario = load_scenario(scenario_path, seed=seed)
     except ScenarioError as error:
@@ -386,13 +389,13 @@ def serve(
 
 async def _serve_forever(app: web.Application, name: str, host: str, port: int) -> None:
     """Serve until cancelled; `name` describes what is served in the start-up line."""
-    runner = AppRunner(app)
+    runner = AppRunner(app, shutdown_timeout=CUT_SECONDS)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
         for address in runner.addresses:
             bound_host, bound_port = address[0], address[1]
             print(f"apio-sim {__version__}: {name} on http://{bound_host}:{bound_port}", flush=True)
-        await asyncio.Event().wait()
+        await until_stopped(runner)
     finally:
         await runner.cleanup()

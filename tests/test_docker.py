@@ -1,5 +1,6 @@
-"""The container, without a container engine: this machine has none, so the image's exact command and
-health check run here as plain processes, with the environment the image sets (on loopback)."""
+"""The Dockerfile and compose file read as text, and the image's exact command and health check run as plain
+processes with the environment the image sets (on loopback). tests/test_container.py builds and runs the
+image itself with podman."""
 
 import json
 import os
@@ -12,7 +13,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
+from simulator import __version__
+from simulator.cli import ENVIRONMENT
 from simulator.client import SimulatorClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +42,12 @@ def free_port() -> int:
 
 
 def test_the_image_is_slim_non_root_and_documented():
-    assert DOCKERFILE.startswith("#") and "FROM python:3.12-slim" in DOCKERFILE
+    assert DOCKERFILE.startswith("#")
+    [base] = re.findall(r"^ARG BASE=(\S+)$", DOCKERFILE, re.M)
+    assert re.fullmatch(r"python:3\.\d+\.\d+-slim-[a-z]+", base)  # pinned to a patch release and a Debian
+    assert re.findall(r"^FROM .*$", DOCKERFILE, re.M) == ["FROM ${BASE} AS build", "FROM ${BASE}"]
+    assert "COPY --from=build /opt/apio-sim /opt/apio-sim" in DOCKERFILE  # the final stage gets the venv only
+    assert f'org.opencontainers.image.version="{__version__}"' in DOCKERFILE
     assert re.search(r"^USER apio$", DOCKERFILE, re.M)
     assert re.search(r"^EXPOSE 8080$", DOCKERFILE, re.M)
     assert 'VOLUME ["/scenarios"]' in DOCKERFILE
@@ -117,3 +126,40 @@ def test_a_bad_environment_value_is_a_usage_error():
     result = subprocess.run(command(["apio-sim", "serve"]), env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "APIO_SIM_PORT must be a whole number, not 'eighty'" in result.stderr
+
+
+def test_every_variable_the_image_and_compose_set_is_one_the_cli_reads():
+    variables = set(ENVIRONMENT.values())
+    assert set(re.findall(r"\b(APIO_SIM_[A-Z_]+)=", DOCKERFILE)) == {"APIO_SIM_HOST", "APIO_SIM_PORT"}
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    service = compose["services"]["apio-sim"]
+    assert set(service["environment"]) <= variables
+    assert all(isinstance(value, str) for value in service["environment"].values())  # compose wants strings
+    assert service["build"] == "."
+    assert service["ports"] == ["8080:8080"]  # the image's EXPOSE and APIO_SIM_PORT
+    [volume] = service["volumes"]
+    host_dir, target, mode = volume.split(":")
+    assert (target, mode) == ("/scenarios", "ro")  # the image's VOLUME
+    scenario = Path(service["environment"]["APIO_SIM_SCENARIO"])
+    assert scenario.parent == Path(target) and (ROOT / host_dir / scenario.name).is_file()
+
+
+def readme_snippet(title: str) -> dict:
+    [block] = re.findall(rf"^{title}:\n\n```yaml\n(.*?)```", (ROOT / "README.md").read_text(), re.M | re.S)
+    return yaml.safe_load(block)
+
+
+def test_the_readme_ci_snippets_agree_with_the_image():
+    job = readme_snippet("GitHub Actions")["jobs"]["test"]
+    service = job["services"]["apio-sim"]
+    assert service["ports"] == ["8080:8080"]
+    assert set(service["env"]) <= set(ENVIRONMENT.values())
+    health_cmd = re.search(r'--health-cmd "([^"]+)"', service["options"]).group(1)
+    assert health_cmd.split() == instruction("HEALTHCHECK")
+    assert job["env"]["APIO_SIM_URL"] == "http://127.0.0.1:8080"
+    assert job["env"]["APIO_SIM_ADMIN_TOKEN"] == service["env"]["APIO_SIM_ADMIN_TOKEN"]
+    gitlab = readme_snippet("GitLab CI")["test"]
+    [gitlab_service] = gitlab["services"]
+    assert gitlab["variables"]["APIO_SIM_URL"] == f"http://{gitlab_service['alias']}:8080"
+    assert gitlab["variables"]["APIO_SIM_ADMIN_TOKEN"] == service["env"]["APIO_SIM_ADMIN_TOKEN"]
+    assert gitlab["script"][-1] == job["steps"][-1]["run"].split(" && ")[-1]
