@@ -10,22 +10,26 @@ from simulator.api import add_routes
 from simulator.api.cors import cors_middleware
 from simulator.api.faults import faults_and_journal
 from simulator.api.guard import authentication
-from simulator.api.respond import NAMESPACE, SIMULATOR, render_error, simulator_of
+from simulator.api.respond import NAMESPACE, SIMULATOR, render_error, simulator_of, state_of
+from simulator.constants import (
+    DEFAULT_NAMESPACE,
+    INTERNAL_ERROR_MESSAGE,
+    JOURNAL_SIZE,
+    MAX_BODY_BYTES,
+    MAX_NAMESPACES,
+    MAX_SCENARIO_BYTES,
+    NAMESPACE_HEADER,
+    SCENARIO_CACHE_SIZE,
+)
 from simulator.control import add_control_routes
 from simulator.control.access import control_access
 from simulator.errors import ApioError, HttpError, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge
 from simulator.instants import Instant
 from simulator.model import Scenario
 from simulator.schemas import SchemaStore
-from simulator.state import DEFAULT_NAMESPACE, MAX_NAMESPACES, Options, Simulator
+from simulator.state import Options, Simulator
 
 log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 1024 * 1024
-"""Bodies to the emulated API above this size are refused with 413."""
-MAX_SCENARIO_BYTES = 64 * 1024 * 1024
-"""Scenarios loaded through PUT /__sim/scenario may be this large."""
-NAMESPACE_HEADER = "X-Apio-Sim-Namespace"
 
 
 def create_app(
@@ -35,10 +39,11 @@ def create_app(
     schemas: SchemaStore | None = None,
     auth: bool | None = None,
     cors_origins: Collection[str] = (),
-    journal_size: int = 1000,
+    journal_size: int = JOURNAL_SIZE,
     max_namespaces: int = MAX_NAMESPACES,
     admin_token: str | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    scenario_cache_size: int = SCENARIO_CACHE_SIZE,
 ) -> web.Application:
     """The simulator on `scenario`.
 
@@ -56,6 +61,7 @@ def create_app(
         max_namespaces=max_namespaces,
         admin_token=admin_token,
         max_body_bytes=max_body_bytes,
+        scenario_cache_size=scenario_cache_size,
     )
     app[SIMULATOR] = Simulator(scenario, schemas, options)
     add_routes(app)
@@ -78,13 +84,17 @@ async def apio_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     """Every error leaves as an APIO JSON body: never HTML, never a traceback."""
     try:
         return await handler(request)
+    except InternalError as error:  # a simulator bug caught by its own checks: the test must hear of it
+        state_of(request).record_internal_error(request.method, request.path, error.message, None)
+        return render_error(request, error)
     except ApioError as error:
         return render_error(request, error)
     except web.HTTPException as exc:
         return render_error(request, _from_aiohttp(request, exc))
-    except Exception:
+    except Exception as exc:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return render_error(request, InternalError("Internal simulator error; the server log has the details."))
+        state_of(request).record_internal_error(request.method, request.path, f"{type(exc).__name__}: {exc}", exc)
+        return render_error(request, InternalError(INTERNAL_ERROR_MESSAGE))
 
 
 def _from_aiohttp(request: web.Request, exc: web.HTTPException) -> ApioError:
