@@ -21,18 +21,19 @@ from typing import Any, Self
 from simulator.constants import CONTROL_PREFIX, NAMESPACE_HEADER
 
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-_PROXIED = urllib.request.build_opener()
 
 
 def opener_for(url: str) -> urllib.request.OpenerDirector:
-    """A urllib opener for `url`: never through http_proxy/https_proxy when the host is loopback."""
+    """A urllib opener for `url`: never through http_proxy/https_proxy when the host is loopback (a proxy
+    cannot reach the caller's own machine); other hosts honour the proxy variables as they are now."""
     host = urllib.parse.urlsplit(url).hostname or ""
     if host == "localhost" or host.endswith(".localhost"):
         return _DIRECT
     try:
-        return _DIRECT if ipaddress.ip_address(host).is_loopback else _PROXIED
+        loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:
-        return _PROXIED
+        loopback = False
+    return _DIRECT if loopback else urllib.request.build_opener()
 
 
 class SimulatorError(Exception):
@@ -72,7 +73,6 @@ class SimulatorClient:
         self.timeout = timeout
         self.touched: set[str] = set() if touched is None else touched
         """The namespaces this client and those made by `namespace()` acted on (the pytest plugin drops them)."""
-        self._opener = opener_for(self.url)
 
     def namespace(self, name: str) -> "SimulatorClient":
         """The same server, acting on another namespace (created on first use)."""
@@ -163,7 +163,7 @@ class SimulatorClient:
         if self.namespace_name:
             self.touched.add(self.namespace_name)
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
+            with opener_for(self.url).open(request, timeout=self.timeout) as response:
                 return json.load(response)
         except urllib.error.HTTPError as error:
             raise SimulatorError.from_http_error(error) from None

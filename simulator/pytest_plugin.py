@@ -12,6 +12,7 @@ test gets a namespace of its own, loaded with the marker's scenario when there i
 touched are deleted after it. Scenarios are built once and shared through the simulator's scenario cache.
 """
 
+import contextlib
 import itertools
 import json
 import os
@@ -350,7 +351,5 @@ def apio_sim(apio_sim_server: ApioSimServer, request: pytest.FixtureRequest) -> 
         if external:
             for name in sim.touched | {sim.namespace or ""}:
                 if name and name != "default":
-                    try:
+                    with contextlib.suppress(SimulatorError):  # never created, or already gone
                         apio_sim_server.control.delete_namespace(name)
-                    except SimulatorError:
-                        pass  # never created (no request reached it), or already gone

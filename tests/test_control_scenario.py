@@ -98,9 +98,9 @@ async def test_loading_a_scenario_changes_the_request_namespace_only(example):
     assert (await (await example.get("/__sim/health")).json())["scenario"]["name"] == "worked-example"
     assert (await (await example.get(REPORTING, headers={"X-Apio-Sim-Namespace": "b"})).json())["generateDailyReport"]
     # A namespace created later starts from the server's scenario, not from the one loaded into "a".
-    assert (await (await example.get("/__sim/health", headers={"X-Apio-Sim-Namespace": "c"})).json())[
-        "scenario"
-    ]["name"] == "worked-example"
+    assert (await (await example.get("/__sim/health", headers={"X-Apio-Sim-Namespace": "c"})).json())["scenario"][
+        "name"
+    ] == "worked-example"
 
 
 async def test_reset_returns_a_namespace_to_the_scenario_loaded_into_it(make_client):
