@@ -12,16 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from aiohttp import web
 
 from simulator import __version__
-from simulator.app import create_app
 from simulator.client import SimulatorClient, SimulatorError
 from simulator.fake_scenario import Shape, build_document, explicit_document
 from simulator.openapi import openapi_document
 from simulator.resources import default_scenario
 from simulator.scenario import ScenarioError, load_scenario
-from simulator.server import AppRunner
+from simulator.server import SimulatorServer
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -219,8 +217,7 @@ def serve(scenario_path: Path, host: str, port: int, seed: int | None = None, **
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        app = create_app(scenario, **options)
-        asyncio.run(_serve_forever(app, scenario.name, host, port))
+        asyncio.run(_serve_forever(SimulatorServer(scenario, host=host, port=port, access_log=True, **options)))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -229,14 +226,11 @@ def serve(scenario_path: Path, host: str, port: int, seed: int | None = None, **
     return 0
 
 
-async def _serve_forever(app: web.Application, name: str, host: str, port: int) -> None:
-    runner = AppRunner(app)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-        for address in runner.addresses:
-            bound_host, bound_port = address[0], address[1]
-            print(f"apio-sim {__version__}: scenario {name!r} on http://{bound_host}:{bound_port}", flush=True)
+async def _serve_forever(server: SimulatorServer) -> None:
+    async with server:
+        for bound_host, bound_port in server.addresses:
+            print(
+                f"apio-sim {__version__}: scenario {server.scenario.name!r} on http://{bound_host}:{bound_port}",
+                flush=True,
+            )
         await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()

@@ -1,13 +1,18 @@
 """The pytest plugin as consumers use it: their own test files, run by pytest with the plugin installed."""
 
 import json
+import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from simulator.client import SimulatorClient
+from simulator.client import SimulatorClient, SimulatorError, opener_for
+from simulator.pytest_plugin import ApioSim, ApioSimServer, ScenarioProblem, check_external, scenario_text
+from simulator.server import SimulatorServer
 from tests.conftest import WORKED_EXAMPLE
 
 SYNC_TESTS = """
@@ -327,3 +332,137 @@ def test_a_wrong_admin_token_is_one_clear_error(pytester, external_server):
     assert f"the simulator at {external_server} refused a wrong admin token (401)" in errors
     assert "--apio-sim-admin-token / APIO_SIM_ADMIN_TOKEN" in errors
     assert "Traceback" not in errors + result.stdout.str()
+
+
+# The fixture's parts, in this process: no pytest run of their own.
+
+
+@pytest.fixture(scope="module")
+def server():
+    with SimulatorServer() as running:
+        yield running
+
+
+@pytest.fixture
+def session(server):
+    server.reset()
+    return ApioSimServer(server.url, None, external=False, server=server)
+
+
+def test_loopback_is_never_proxied(session, monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    sim = ApioSim(session, None)
+    assert sim.client.health()["status"] == "ready"
+    assert "Cookie" in sim.login("apio-admin")
+    localhost = ApioSim(ApioSimServer(session.url.replace("127.0.0.1", "localhost"), None, False), None)
+    assert localhost.client.health()["status"] == "ready"
+
+
+def test_other_hosts_still_honour_the_proxy_variables(monkeypatch):
+    monkeypatch.setenv("http_proxy", "http://proxy.example.test:3128")
+    handlers = opener_for("http://sim.example.test:8080").handlers
+    [proxy] = [handler for handler in handlers if isinstance(handler, urllib.request.ProxyHandler)]
+    assert proxy.proxies["http"] == "http://proxy.example.test:3128"
+    for loopback in ("http://[::1]:8080", "http://127.0.0.2:1", "http://localhost:8080"):
+        assert not any(isinstance(h, urllib.request.ProxyHandler) for h in opener_for(loopback).handlers)
+
+
+def test_a_refused_login_carries_the_status_and_the_body(session):
+    with pytest.raises(SimulatorError) as refused:
+        ApioSim(session, None).login("apio-admin", "wrong")
+    assert refused.value.status == 401
+    assert refused.value.body == {"details": "Invalid username or password."}
+    assert str(refused.value) == 'login as \'apio-admin\' refused: 401: {"details": "Invalid username or password."}'
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("localhost:8080", "apio-sim: --apio-sim-url / APIO_SIM_URL must be a URL such as http://127.0.0.1:8080, "
+         "not 'localhost:8080'."),
+        ("ftp://sim:21", "apio-sim: --apio-sim-url / APIO_SIM_URL must be a URL such as http://127.0.0.1:8080, "
+         "not 'ftp://sim:21'."),
+    ],
+)  # fmt: skip
+def test_a_url_that_is_not_one_is_named(url, message):
+    assert check_external(url, None) == message
+
+
+def test_an_unreachable_simulator_is_named():
+    with socket.socket() as sock:  # a port nothing listens on: bound, never listened
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        message = check_external(url, None)
+    assert message is not None
+    assert message.startswith(f"apio-sim: cannot reach the simulator at {url} (--apio-sim-url / APIO_SIM_URL): ")
+    assert "refused" in message.lower()
+
+
+def test_a_missing_admin_token_names_the_option():
+    with SimulatorServer(admin_token="s3cret") as guarded:
+        assert check_external(guarded.url, "s3cret") is None
+        assert check_external(guarded.url, None) == (
+            f"apio-sim: the simulator at {guarded.url} refused no admin token (401): give the one it was started "
+            "with (serve --admin-token / APIO_SIM_ADMIN_TOKEN) as --apio-sim-admin-token / APIO_SIM_ADMIN_TOKEN."
+        )
+
+
+def test_assert_requested_answers_the_matches_or_lists_the_journal(session):
+    sim = ApioSim(session, None)
+    sim.login("apio-admin")
+    with pytest.raises(SimulatorError):
+        sim.login("apio-admin", "wrong")
+    assert [entry["status"] for entry in sim.assert_requested(endpoint="login")] == [200, 401]
+    assert len(sim.assert_requested(endpoint="login", status=401, count=1)) == 1
+    sim.assert_requested(endpoint="statistics", count=0)
+    with pytest.raises(AssertionError) as failed:
+        sim.assert_requested(endpoint="statistics", status=200)
+    assert str(failed.value) == (
+        "expected at least one request(s) with endpoint='statistics', status=200, found 0; the journal holds:\n"
+        "  #1 POST /api/v1/login/ [login] -> 200\n"
+        "  #2 POST /api/v1/login/ [login] -> 401"
+    )
+    with pytest.raises(AssertionError, match=r"^expected 3 request\(s\) with endpoint='login', found 2;"):
+        sim.assert_requested(endpoint="login", count=3)
+
+
+def test_internal_errors_are_found_in_both_modes(session, monkeypatch):
+    def broken(settings):
+        raise ZeroDivisionError("deliberately broken")
+
+    monkeypatch.setattr("simulator.api.reporting.render_reporting", broken)
+    path = "/api/v1/tenants/foo/groups/foogroup/services/call_centers/APIOTestCCBasic@sip.netaxis.be/"
+    request = urllib.request.Request(session.url + path + "instance_statistics_reporting/")
+    request.add_header("X-Apio-Sim-Namespace", "n1")
+    request.add_header("Cookie", ApioSim(session, "n1").login("apio-admin")["Cookie"])
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request)
+    answer.value.close()
+    assert answer.value.code == 500
+    [in_process] = session.internal_errors(set())
+    assert in_process.startswith(f"GET {path}instance_statistics_reporting/: ZeroDivisionError: deliberately broken\n")
+    assert "Traceback (most recent call last):" in in_process
+    external = ApioSimServer(session.url, None, external=True)
+    assert external.internal_errors({"n1"}) == [
+        f"GET {path}instance_statistics_reporting/: "
+        '{"details": "Internal simulator error; the server log has the details."}'
+    ]
+    ApioSim(session, "n1").fault("http-500")  # an injected 500 is not a bug
+    assert external.internal_errors({"default"}) == []
+
+
+def test_a_scenario_is_a_name_a_path_text_or_a_dict(tmp_path):
+    (tmp_path / "s.yaml").write_text("tenants: []\n")
+    assert scenario_text("s.yaml", tmp_path) == "tenants: []\n"
+    assert scenario_text(tmp_path / "s.yaml", Path("/elsewhere")) == "tenants: []\n"
+    assert scenario_text("worked-example", tmp_path) == WORKED_EXAMPLE.read_text()
+    assert scenario_text({"tenants": []}, tmp_path) == '{"tenants": []}'
+    assert scenario_text('{"tenants": []}', tmp_path) == '{"tenants": []}'
+    assert scenario_text("tenants: []\nauth: false\n", tmp_path) == "tenants: []\nauth: false\n"
+    with pytest.raises(ScenarioProblem, match=f"^file not found: {tmp_path / 'nope.yaml'}$"):
+        scenario_text("nope.yaml", tmp_path)
+    with pytest.raises(ScenarioProblem, match=r"^a scenario is a name, a path, YAML or JSON text, or a dict; not 5$"):
+        scenario_text(5, tmp_path)
