@@ -1,17 +1,24 @@
-"""Wiring: the aiohttp application of one simulated platform."""
+"""Wiring: the aiohttp application of one simulated platform.
+
+Three applications, built from the table of `simulator.operations`: the root (CORS, the namespace of the
+request, errors as APIO JSON, `/openapi.json`), the emulated APIO API mounted at `/api` (faults and the
+journal, then the guard around the handlers that need a login) and the control API mounted at `/__sim`
+(the admin token). No middleware compares paths: each runs only where it is mounted.
+"""
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from simulator.api import add_routes
 from simulator.api.cors import cors_middleware
-from simulator.api.faults import faults_and_journal
-from simulator.api.guard import authentication
+from simulator.api.faults import ENDPOINTS, faults_and_journal
+from simulator.api.guard import guarded
 from simulator.api.respond import NAMESPACE, SIMULATOR, render_error, simulator_of, state_of
 from simulator.constants import (
+    CONTROL_PREFIX,
     DEFAULT_NAMESPACE,
     INTERNAL_ERROR_MESSAGE,
     JOURNAL_SIZE,
@@ -21,11 +28,11 @@ from simulator.constants import (
     NAMESPACE_HEADER,
     SCENARIO_CACHE_SIZE,
 )
-from simulator.control import add_control_routes
 from simulator.control.access import control_access
 from simulator.errors import ApioError, HttpError, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge
 from simulator.instants import Instant
 from simulator.model import Scenario
+from simulator.operations import EMULATED_PREFIX, OPERATIONS, Operation
 from simulator.schemas import SchemaStore
 from simulator.state import Options, Simulator
 
@@ -50,10 +57,12 @@ def create_app(
     `now` freezes the clock (else the scenario's `clock.now`, else real time); `auth` overrides the
     scenario's own setting; `cors_origins` turns CORS on; `admin_token` guards the control API.
     """
-    middlewares = [namespaces, faults_and_journal, apio_errors, control_access, authentication]
+    middlewares = [namespaces, apio_errors]
     if cors_origins:
         middlewares.insert(0, cors_middleware(cors_origins))  # outermost: error answers need CORS headers too
-    app = web.Application(middlewares=middlewares, client_max_size=max(max_body_bytes, MAX_SCENARIO_BYTES))
+    root = web.Application(middlewares=middlewares, client_max_size=max(max_body_bytes, MAX_SCENARIO_BYTES))
+    emulated = web.Application(middlewares=[faults_and_journal, apio_errors])  # errors rendered, then journaled
+    control = web.Application(middlewares=[control_access])
     options = Options(
         auth=auth,
         now=now,
@@ -63,10 +72,32 @@ def create_app(
         max_body_bytes=max_body_bytes,
         scenario_cache_size=scenario_cache_size,
     )
-    app[SIMULATOR] = Simulator(scenario, schemas, options)
-    add_routes(app)
-    add_control_routes(app)
-    return app
+    simulator = Simulator(scenario, schemas, options)
+    apps = {"root": root, "apio": emulated, "control": control}
+    for app in apps.values():
+        app[SIMULATOR] = simulator  # a handler sees the application it is mounted in
+    emulated[ENDPOINTS] = add_operations(apps, OPERATIONS)
+    root.add_subapp(EMULATED_PREFIX, emulated)
+    root.add_subapp(CONTROL_PREFIX, control)
+    return root
+
+
+def add_operations(apps: dict[str, web.Application], operations: Sequence[Operation]) -> dict[Any, str]:
+    """Route every operation in its application; answers the journal name of each emulated route."""
+    endpoints: dict[Any, str] = {}
+    resources: dict[tuple[str, str], web.Resource] = {}
+    for operation in operations:
+        router = apps[operation.area].router
+        key = (operation.area, operation.route_path)
+        if key not in resources:
+            resources[key] = router.add_resource(operation.route_path)
+        handler = operation.handler
+        if operation.rights and operation.security is not None:
+            handler = guarded(handler, operation.security)
+        route = resources[key].add_route(operation.method, handler)
+        if operation.journal is not None:
+            endpoints[route] = operation.journal
+    return endpoints
 
 
 @web.middleware
