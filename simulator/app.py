@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
 from simulator.api.cors import cors_middleware
 from simulator.api.faults import ENDPOINTS, faults_and_journal
@@ -57,7 +57,7 @@ def create_app(
     `now` freezes the clock (else the scenario's `clock.now`, else real time); `auth` overrides the
     scenario's own setting; `cors_origins` turns CORS on; `admin_token` guards the control API.
     """
-    middlewares = [namespaces, apio_errors]
+    middlewares: list[Middleware] = [namespaces, apio_errors]
     if cors_origins:
         middlewares.insert(0, cors_middleware(cors_origins))  # outermost: error answers need CORS headers too
     root = web.Application(middlewares=middlewares, client_max_size=max(max_body_bytes, MAX_SCENARIO_BYTES))

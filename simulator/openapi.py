@@ -32,7 +32,7 @@ _QUERY = {
 }
 
 
-_SECURITY = {
+_SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "session": [{"sessionCookie": []}],
     "bearer": [{"bearerToken": []}],
     "admin": [{}, {"adminToken": []}],  # open unless the server runs with --admin-token

@@ -109,10 +109,31 @@ def _call_center_operations(prefix: str, security: str, tag: str) -> list[Operat
     ]
 
 
-def _control(method: str, path: str, handler: Handler, summary: str, answer: str, **more: object) -> Operation:
+def _control(
+    method: str,
+    path: str,
+    handler: Handler,
+    summary: str,
+    answer: str,
+    *,
+    request: str | None = None,
+    errors: tuple[int, ...] = (),
+    status: int = 200,
+    query: tuple[str, ...] = (),
+) -> Operation:
     return Operation(
-        method, CONTROL_PREFIX + path, handler, summary, answer, security="admin", tags=("Control",), **more
-    )  # type: ignore[arg-type]
+        method,
+        CONTROL_PREFIX + path,
+        handler,
+        summary,
+        answer,
+        request,
+        errors,
+        security="admin",
+        status=status,
+        query=query,
+        tags=("Control",),
+    )
 
 
 OPERATIONS: tuple[Operation, ...] = (

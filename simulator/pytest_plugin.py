@@ -290,9 +290,9 @@ def apio_sim_server(request: pytest.FixtureRequest) -> Iterator[ApioSimServer]:
     except ScenarioProblem as problem:
         pytest.fail(f"apio-sim: the ini option apio_sim_scenario: {problem}", pytrace=False)
     if url:
-        problem = check_external(url, token)
-        if problem is not None:
-            pytest.fail(problem, pytrace=False)
+        unusable = check_external(url, token)
+        if unusable is not None:
+            pytest.fail(unusable, pytrace=False)
         yield ApioSimServer(url.rstrip("/"), token, external=True, default_scenario=text)
         return
     from simulator.scenario import ScenarioError

@@ -104,7 +104,7 @@ class Namespace:
     def update_reporting(self, key: CallCenterKey, changes: dict[str, Any]) -> ReportingSettings:
         """Apply a validated update body: omitted fields stay, an empty e-mail address is deleted."""
         values = {REPORTING_FIELDS[name]: (value if value != "" else None) for name, value in changes.items()}
-        settings = replace(self.reporting(key), **values)
+        settings = replace(self.reporting(key), **values)  # type: ignore[arg-type]  # names checked by the schema
         self._reporting[key] = settings
         return settings
 

@@ -9,7 +9,7 @@ import asyncio
 import socket
 import struct
 import time
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -55,10 +55,10 @@ async def faults_and_journal(request: web.Request, handler: Handler) -> web.Stre
         response = render_error(request, error)
     else:
         if action is None or action.kind in ("truncated-body", "malformed-body", "slow-body"):
-            response = await handler(request)
+            response = cast(web.Response, await handler(request))  # every emulated handler answers a Response
         elif action.kind == "delay":
             await asyncio.sleep(namespace.random.uniform(*action.milliseconds) / 1000)
-            response = await handler(request)
+            response = cast(web.Response, await handler(request))
         elif action.kind in ("sub-error", "http-error"):
             response = render_error(request, injected_error(action, info))
         else:  # reset, empty: the request is never answered, nor acted on
