@@ -3,7 +3,8 @@
 - First use in a session: importing the simulator, starting it in process and reading its health, as the
   session fixture does, in a fresh process where pytest is already imported (and, in the warm case,
   aiohttp too, as pytest-aiohttp does at start-up).
-- Each later test: the per-test set-up, a reset through the control API.
+- Each later test: the per-test set-up (the default namespace started again, every other dropped), on the
+  session's scenario and on a marker's (built once, then from the scenario cache).
 - `apio-sim serve`: from launch to the first answer of its health check.
 
     python bench/bench_fixture.py [--tests 500] [--launches 5]
@@ -23,17 +24,24 @@ import pytest  # the fixture always runs inside pytest
 if WARM:
     import aiohttp.web  # a suite with pytest-aiohttp has it already
 began = time.perf_counter()
-from simulator.pytest_plugin import ApioSim, ApioSimServer, _InProcessServer
-server = _InProcessServer(None)
-session = ApioSimServer(server.url, None, external=False)
+from simulator.pytest_plugin import ApioSimServer
+from simulator.resources import scenario_file
+from simulator.server import SimulatorServer
+server = SimulatorServer().start()
+session = ApioSimServer(server.url, None, external=False, server=server)
+session.control.health()
 first = time.perf_counter() - began
-resets = []
+marker = scenario_file("busy-call-center").read_text()
+resets, markers = [], []
 for _ in range(TESTS):
     t = time.perf_counter()
-    ApioSim(session, None).reset()
+    session.start_over(None)
     resets.append(time.perf_counter() - t)
-server.close()
-print(json.dumps({"first": first, "resets": resets}))
+    t = time.perf_counter()
+    session.start_over(marker)
+    markers.append(time.perf_counter() - t)
+server.stop()
+print(json.dumps({"first": first, "resets": resets, "markers": markers[1:]}))
 """
 
 
@@ -44,7 +52,7 @@ def main() -> None:
     args = parser.parse_args()
 
     firsts: dict[bool, list[float]] = {False: [], True: []}
-    resets = []
+    resets, markers = [], []
     for warm in (False, True):
         for _ in range(args.launches):
             code = FIRST_USE.replace("TESTS", str(args.tests)).replace("WARM", str(warm))
@@ -52,16 +60,19 @@ def main() -> None:
             result = json.loads(out.stdout)
             firsts[warm].append(result["first"])
             resets.extend(result["resets"])
+            markers.extend(result["markers"])
     resets.sort()
+    markers.sort()
     cold, warm_ms = (statistics.median(firsts[warm]) * 1000 for warm in (False, True))
     print(
         f"fixture first use (fresh process, {args.launches} runs): median {cold:.0f} ms after pytest alone, "
         f"{warm_ms:.0f} ms with aiohttp already imported"
     )
-    print(
-        f"fixture per-test reset ({len(resets)} tests): median {statistics.median(resets) * 1000:.2f} ms, "
-        f"p99 {resets[int(0.99 * len(resets))] * 1000:.2f} ms"
-    )
+    for name, times in (("per-test set-up", resets), ("per-test set-up with a marker, cached", markers)):
+        print(
+            f"fixture {name} ({len(times)} tests): median {statistics.median(times) * 1000:.2f} ms, "
+            f"p99 {times[int(0.99 * len(times))] * 1000:.2f} ms"
+        )
 
     launches = []
     for i in range(args.launches):

@@ -1,7 +1,7 @@
 """Who may call the API: rights by level and scope, and login sessions and tokens on the simulator's clock.
 
 Plain Python: the HTTP side (cookies, Bearer headers, error bodies) lives in `simulator.api.login` and the
-authentication middleware.
+authentication guard (`simulator.api.guard`).
 """
 
 import base64

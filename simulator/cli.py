@@ -14,16 +14,14 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from aiohttp import web
 
 from simulator import __version__
-from simulator.app import create_app
 from simulator.client import SimulatorClient, SimulatorError
 from simulator.fake_scenario import DEFAULT_START, Shape, build_document, explicit_document
 from simulator.openapi import openapi_document
 from simulator.resources import default_scenario, scenarios_dir
 from simulator.scenario import ScenarioError, load_scenario
-from simulator.server import AppRunner
+from simulator.server import SimulatorServer
 from simulator.serving import CUT_SECONDS, stoppable, until_stopped
 
 DEFAULT_HOST = "127.0.0.1"
@@ -377,8 +375,10 @@ def serve(
         f"admin token {'required on /__sim/' if options.get('admin_token') else 'off'}"
     )
     try:
-        app = create_app(scenario, **options)
-        asyncio.run(_serve_forever(app, f"scenario {scenario.name!r} ({modes})", host, port))
+        server = SimulatorServer(
+            scenario, host=host, port=port, access_log=True, shutdown_timeout=CUT_SECONDS, **options
+        )
+        asyncio.run(_serve_forever(server, f"scenario {scenario.name!r} ({modes})"))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -387,15 +387,9 @@ def serve(
     return 0
 
 
-async def _serve_forever(app: web.Application, name: str, host: str, port: int) -> None:
-    """Serve until cancelled; `name` describes what is served in the start-up line."""
-    runner = AppRunner(app, shutdown_timeout=CUT_SECONDS)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-        for address in runner.addresses:
-            bound_host, bound_port = address[0], address[1]
+async def _serve_forever(server: SimulatorServer, name: str) -> None:
+    """Serve until SIGTERM or SIGINT; `name` describes what is served in the start-up line."""
+    async with server:
+        for bound_host, bound_port in server.addresses:
             print(f"apio-sim {__version__}: {name} on http://{bound_host}:{bound_port}", flush=True)
-        await until_stopped(runner)
-    finally:
-        await runner.cleanup()
+        await until_stopped(server.runner)

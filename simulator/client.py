@@ -11,36 +11,72 @@ Standard library only, so any script or test can drive a running simulator:
     assert sim.requests(endpoint="statistics", status=503)["count"] == 1
 """
 
+import ipaddress
 import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import Any, Self
 
-NAMESPACE_HEADER = "X-Apio-Sim-Namespace"
+from simulator.constants import CONTROL_PREFIX, NAMESPACE_HEADER
+
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def opener_for(url: str) -> urllib.request.OpenerDirector:
+    """A urllib opener for `url`: never through http_proxy/https_proxy when the host is loopback (a proxy
+    cannot reach the caller's own machine); other hosts honour the proxy variables as they are now."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return _DIRECT
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return _DIRECT if loopback else urllib.request.build_opener()
 
 
 class SimulatorError(Exception):
-    """The control API refused a call; `status` and `body` are its answer."""
+    """The simulator refused a call; `status` and `body` are its answer."""
 
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(f"{status}: {body}")
+    def __init__(self, status: int, body: Any, what: str | None = None) -> None:
+        super().__init__(
+            f"{what + ': ' if what else ''}{status}: {json.dumps(body) if not isinstance(body, str) else body}"
+        )
         self.status = status
         self.body = body
+
+    @classmethod
+    def from_http_error(cls, error: urllib.error.HTTPError, what: str | None = None) -> Self:
+        with error:
+            text = error.read().decode("utf-8", errors="replace")
+        try:
+            answer: Any = json.loads(text)
+        except ValueError:
+            answer = text
+        return cls(error.code, answer, what)
 
 
 class SimulatorClient:
     def __init__(
-        self, url: str, namespace: str | None = None, admin_token: str | None = None, timeout: float = 10.0
+        self,
+        url: str,
+        namespace: str | None = None,
+        admin_token: str | None = None,
+        timeout: float = 10.0,
+        *,
+        touched: set[str] | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.namespace_name = namespace
         self.admin_token = admin_token
         self.timeout = timeout
+        self.touched: set[str] = set() if touched is None else touched
+        """The namespaces this client and those made by `namespace()` acted on (the pytest plugin drops them)."""
 
     def namespace(self, name: str) -> "SimulatorClient":
         """The same server, acting on another namespace (created on first use)."""
-        return SimulatorClient(self.url, name, self.admin_token, self.timeout)
+        return SimulatorClient(self.url, name, self.admin_token, self.timeout, touched=self.touched)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -108,7 +144,8 @@ class SimulatorClient:
     # Scenario
 
     def load_scenario(self, scenario: str | dict[str, Any]) -> dict[str, Any]:
-        """Load a scenario (YAML or JSON text, or a dict) in place of the current one, for every namespace."""
+        """Start this client's namespace again on a scenario (YAML or JSON text, or a dict); the other
+        namespaces keep theirs. `reset()` then returns to it."""
         text = scenario if isinstance(scenario, str) else json.dumps(scenario)
         return self._call("PUT", "/scenario", raw=text.encode("utf-8"))
 
@@ -122,15 +159,11 @@ class SimulatorClient:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         if data is not None:
             headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self.url + "/__sim" + path, data=data, method=method, headers=headers)
+        request = urllib.request.Request(self.url + CONTROL_PREFIX + path, data=data, method=method, headers=headers)
+        if self.namespace_name:
+            self.touched.add(self.namespace_name)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with opener_for(self.url).open(request, timeout=self.timeout) as response:
                 return json.load(response)
         except urllib.error.HTTPError as error:
-            with error:
-                text = error.read().decode("utf-8", errors="replace")
-            try:
-                answer: Any = json.loads(text)
-            except ValueError:
-                answer = text
-            raise SimulatorError(error.code, answer) from None
+            raise SimulatorError.from_http_error(error) from None

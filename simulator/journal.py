@@ -4,10 +4,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.constants import JOURNAL_SIZE
 from simulator.faults import RequestInfo
 from simulator.instants import Instant
-
-DEFAULT_SIZE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +50,7 @@ class Filter:
 class Journal:
     """The last `size` requests, oldest first; older ones fall off, so a long run cannot exhaust memory."""
 
-    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+    def __init__(self, size: int = JOURNAL_SIZE) -> None:
         self._entries: deque[Entry] = deque(maxlen=size)
         self._count = 0
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import fastjsonschema
 from jsonschema import Draft202012Validator, ValidationError, validators
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from simulator.errors import InvalidParameters
@@ -79,8 +79,7 @@ class SchemaStore:
         # The reference validator sees no `$schema`: a `$ref` into a document that names its meta-schema
         # would otherwise be checked by jsonschema's stock Draft 2020-12 class, whose integers take 30.0.
         registry: Registry = Registry().with_resources(
-            (name, Resource(contents=_without_meta_schema(document), specification=DRAFT202012))
-            for name, document in documents.items()
+            (name, DRAFT202012.create_resource(_without_meta_schema(document))) for name, document in documents.items()
         )
         self.documents = documents
         self._registry = registry

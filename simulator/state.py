@@ -1,28 +1,41 @@
-"""What clients can change, kept apart from the immutable scenario it starts from.
+"""What clients can change, kept apart from the immutable scenarios it starts from.
 
-A `Namespace` holds everything a test can change: reporting settings, fault rules, the journal, the clock
-and the logins. The call histories are never copied: they belong to the immutable `Scenario` that every
-namespace shares, so creating or resetting a namespace costs the same for 10 calls or a million.
+A `Namespace` holds everything a test can change: its scenario, reporting settings, fault rules, the
+journal, the clock and the logins. The call histories are never copied: they belong to an immutable
+`Scenario`, shared by every namespace that runs on it, so creating or resetting a namespace costs the same
+for 10 calls or a million. Built scenarios are kept in a `ScenarioCache`, so loading the same file into
+many namespaces builds it once.
 """
 
+import hashlib
 import random
-import re
 import time
+import traceback
+from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 from typing import Any
 
 from simulator.auth import Credentials
 from simulator.clock import Clock
+from simulator.constants import (
+    DEFAULT_NAMESPACE,
+    INTERNAL_ERRORS_KEPT,
+    JOURNAL_SIZE,
+    MAX_BODY_BYTES,
+    MAX_NAMESPACES,
+    NAMESPACE_HEADER,
+    NAMESPACE_NAME,
+    SCENARIO_CACHE_SIZE,
+)
 from simulator.errors import HttpError, InvalidParameters, NotFound
 from simulator.faults import Faults
 from simulator.instants import Instant
-from simulator.journal import DEFAULT_SIZE, Journal
+from simulator.journal import Journal
 from simulator.model import REPORTING_FIELDS, CallCenter, CallCenterKey, ReportingSettings, Scenario
+from simulator.scenario import content_hash, parse_scenario, read_document
 from simulator.schemas import SchemaStore
 
-DEFAULT_NAMESPACE = "default"
-MAX_NAMESPACES = 1000
-_NAMESPACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+__all__ = ["DEFAULT_NAMESPACE", "MAX_NAMESPACES", "InternalErrorRecord", "Namespace", "Options", "Simulator"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +44,31 @@ class Options:
 
     auth: bool | None = None  # None: as the scenario says
     now: Instant | None = None  # None: as the scenario says
-    journal_size: int = DEFAULT_SIZE
+    journal_size: int = JOURNAL_SIZE
     max_namespaces: int = MAX_NAMESPACES
     admin_token: str | None = None  # None: the control API is open
-    max_body_bytes: int = 1024 * 1024  # bodies to the emulated API above this size get 413
+    max_body_bytes: int = MAX_BODY_BYTES  # bodies to the emulated API above this size get 413
+    scenario_cache_size: int = SCENARIO_CACHE_SIZE
+
+
+@dataclass(frozen=True, slots=True)
+class InternalErrorRecord:
+    """A request the simulator failed on by a bug of its own (a 500 no fault rule asked for)."""
+
+    method: str
+    path: str
+    message: str
+    traceback: str | None  # None when the error was caught as an ApioError (a response schema check)
+
+    def report(self) -> str:
+        lines = [f"{self.method} {self.path}: {self.message}"]
+        if self.traceback:
+            lines.append(self.traceback.rstrip())
+        return "\n".join(lines)
 
 
 class Namespace:
-    """One isolated copy of everything a test can change, started from the loaded scenario."""
+    """One isolated copy of everything a test can change, started from its scenario."""
 
     def __init__(self, name: str, scenario: Scenario, schemas: SchemaStore, options: Options) -> None:
         self.name = name
@@ -51,6 +81,7 @@ class Namespace:
         self.faults = Faults(scenario.faults)
         self.journal = Journal(options.journal_size)
         self.random = random.Random(name)  # delays drawn between bounds repeat run after run
+        self.internal_errors: deque[InternalErrorRecord] = deque(maxlen=INTERNAL_ERRORS_KEPT)
         self._call_centers = scenario.call_centers()
         self._reporting = {key: cc.reporting for key, cc in self._call_centers.items()}
 
@@ -73,22 +104,91 @@ class Namespace:
     def update_reporting(self, key: CallCenterKey, changes: dict[str, Any]) -> ReportingSettings:
         """Apply a validated update body: omitted fields stay, an empty e-mail address is deleted."""
         values = {REPORTING_FIELDS[name]: (value if value != "" else None) for name, value in changes.items()}
-        settings = replace(self.reporting(key), **values)
+        settings = replace(self.reporting(key), **values)  # type: ignore[arg-type]  # names checked by the schema
         self._reporting[key] = settings
         return settings
 
     def all_reporting(self) -> dict[CallCenterKey, ReportingSettings]:
         return dict(self._reporting)
 
+    def record_internal_error(self, method: str, path: str, message: str, error: BaseException | None) -> None:
+        trace = None if error is None else "".join(traceback.format_exception(error))
+        self.internal_errors.append(InternalErrorRecord(method, path, message, trace))
+
+
+class ScenarioCache:
+    """Built scenarios, by the SHA-256 of their text and by the hash of their content.
+
+    Keeps the `size` most recently used; a namespace running on a scenario that fell out keeps it alive.
+    The text key skips even the YAML parse when the same file comes again; the content key catches the
+    same scenario written differently (YAML or JSON, another key order).
+    """
+
+    def __init__(self, size: int = SCENARIO_CACHE_SIZE) -> None:
+        self.size = size
+        self._by_key: OrderedDict[str, Scenario] = OrderedDict()
+        self.builds = 0  # how many scenarios were built, not found: what the tests of the cache count
+
+    def build(self, text: str | bytes, schemas: SchemaStore, source: str = "scenario") -> Scenario:
+        """The scenario of a YAML or JSON text; ScenarioError (from `simulator.scenario`) when it is bad."""
+        raw = text.encode("utf-8") if isinstance(text, str) else text
+        text_key = "text:" + hashlib.sha256(raw).hexdigest()
+        found = self._get(text_key)
+        if found is not None:
+            return found
+        document = read_document(raw.decode("utf-8") if isinstance(text, bytes) else text, source)
+        content_key = self._content_key(document)
+        scenario = self._get(content_key) if content_key is not None else None
+        if scenario is None:
+            scenario = parse_scenario(document, source, schemas)
+            self.builds += 1
+            if content_key is not None:
+                self._put(content_key, scenario)
+        self._put(text_key, scenario)
+        return scenario
+
+    def add(self, scenario: Scenario) -> None:
+        """Make an already-built scenario (the server's base) findable by its content."""
+        self._put("content:" + scenario.content_hash + f":{scenario.seed}", scenario)
+
+    @staticmethod
+    def _content_key(document: Any) -> str | None:
+        try:
+            seed = document.get("seed", 0) if isinstance(document, dict) else 0
+            return "content:" + content_hash(document) + f":{seed}"
+        except (TypeError, ValueError):  # not JSON-like: the schema check will say why
+            return None
+
+    def _get(self, key: str) -> Scenario | None:
+        found = self._by_key.get(key)
+        if found is not None:
+            self._by_key.move_to_end(key)
+        return found
+
+    def _put(self, key: str, scenario: Scenario) -> None:
+        self._by_key[key] = scenario
+        self._by_key.move_to_end(key)
+        while len(self._by_key) > self.size * 2:  # two keys per scenario
+            self._by_key.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len({id(scenario) for scenario in self._by_key.values()})
+
 
 class Simulator:
-    """The simulated platform: the loaded scenario and its namespaces, created on first use."""
+    """The simulated platform: its base scenario and the namespaces, created on first use from it.
+
+    Each namespace runs on a scenario of its own: the base one, unless a scenario was loaded into it.
+    Nothing is global: loading a scenario or resetting changes one namespace only.
+    """
 
     def __init__(self, scenario: Scenario, schemas: SchemaStore | None = None, options: Options | None = None) -> None:
         self.schemas = schemas or SchemaStore()
         self.options = options or Options()
         self.started = time.monotonic()
-        self.scenario = scenario
+        self.base = scenario
+        self.scenarios = ScenarioCache(self.options.scenario_cache_size)
+        self.scenarios.add(scenario)
         self._namespaces: dict[str, Namespace] = {}
         self.namespace(DEFAULT_NAMESPACE)
 
@@ -96,18 +196,21 @@ class Simulator:
         found = self._namespaces.get(name)
         if found is not None:
             return found
-        if not _NAMESPACE_NAME.fullmatch(name):
+        return self._create(name, self.base)
+
+    def _create(self, name: str, scenario: Scenario) -> Namespace:
+        if not NAMESPACE_NAME.fullmatch(name):
             raise InvalidParameters(
-                "X-Apio-Sim-Namespace must be 1 to 64 letters, digits, '.', '_', ':' or '-', starting with a "
+                f"{NAMESPACE_HEADER} must be 1 to 64 letters, digits, '.', '_', ':' or '-', starting with a "
                 "letter or digit."
             )
-        if len(self._namespaces) >= self.options.max_namespaces:
+        if name not in self._namespaces and len(self._namespaces) >= self.options.max_namespaces:
             raise HttpError(
                 429,
                 f"Too many namespaces (at most {self.options.max_namespaces}); "
                 "delete some with DELETE /__sim/namespaces/<name>.",
             )
-        created = Namespace(name, self.scenario, self.schemas, self.options)
+        created = Namespace(name, scenario, self.schemas, self.options)
         self._namespaces[name] = created
         return created
 
@@ -115,9 +218,14 @@ class Simulator:
         return list(self._namespaces.values())
 
     def reset(self, name: str) -> Namespace:
-        """Back to the loaded scenario: settings, faults, journal, clock and logins."""
-        self._namespaces[name] = Namespace(name, self.scenario, self.schemas, self.options)
-        return self._namespaces[name]
+        """Back to the namespace's scenario (the one loaded into it, else the base): settings, faults,
+        journal, clock and logins."""
+        current = self._namespaces.get(name)
+        return self._create(name, self.base if current is None else current.scenario)
+
+    def load(self, name: str, scenario: Scenario) -> Namespace:
+        """Start namespace `name` again on `scenario`; every other namespace is left as it is."""
+        return self._create(name, scenario)
 
     def drop(self, name: str) -> None:
         if name == DEFAULT_NAMESPACE:
@@ -125,8 +233,7 @@ class Simulator:
         if self._namespaces.pop(name, None) is None:
             raise NotFound(f"Namespace {name} not found.")
 
-    def load(self, scenario: Scenario) -> None:
-        """Put `scenario` in place of the current one: every namespace starts again from it."""
-        self.scenario = scenario
+    def start_over(self, scenario: Scenario | None = None) -> Namespace:
+        """Drop every namespace and start the default one again, on `scenario` (default: the base)."""
         self._namespaces = {}
-        self.namespace(DEFAULT_NAMESPACE)
+        return self._create(DEFAULT_NAMESPACE, scenario or self.base)

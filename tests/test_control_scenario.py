@@ -5,6 +5,7 @@ import json
 import pytest
 import yaml
 
+from simulator.api.respond import SIMULATOR
 from simulator.app import create_app
 from simulator.scenario import content_hash, load_scenario, parse_scenario
 from tests.conftest import BASIC, CC1, DEFAULT_SCENARIO, WORKED_EXAMPLE, cc_path, namespace_of
@@ -86,11 +87,64 @@ async def test_loading_a_yaml_scenario_replaces_the_current_one(example):
     assert (await example.get(cc_path(*BASIC, "instance_statistics_reporting"))).status == 401
 
 
-async def test_loading_a_scenario_starts_every_namespace_again(example):
-    await example.put(REPORTING, json={"generateDailyReport": True}, headers={"X-Apio-Sim-Namespace": "a"})
-    await load(example, WORKED_EXAMPLE.read_text())
+async def test_loading_a_scenario_changes_the_request_namespace_only(example):
+    a = {"X-Apio-Sim-Namespace": "a"}
+    await example.put(REPORTING, json={"generateDailyReport": True}, headers={"X-Apio-Sim-Namespace": "b"})
+    response = await example.put("/__sim/scenario", data=DEFAULT_SCENARIO.read_text().encode(), headers=a)
+    assert (response.status, (await response.json())["name"]) == (200, "default")
     names = [n["name"] for n in (await (await example.get("/__sim/namespaces")).json())["namespaces"]]
-    assert names == ["default"]
+    assert names == ["default", "b", "a"]
+    assert (await (await example.get("/__sim/health", headers=a)).json())["scenario"]["name"] == "default"
+    assert (await (await example.get("/__sim/health")).json())["scenario"]["name"] == "worked-example"
+    assert (await (await example.get(REPORTING, headers={"X-Apio-Sim-Namespace": "b"})).json())["generateDailyReport"]
+    # A namespace created later starts from the server's scenario, not from the one loaded into "a".
+    assert (await (await example.get("/__sim/health", headers={"X-Apio-Sim-Namespace": "c"})).json())["scenario"][
+        "name"
+    ] == "worked-example"
+
+
+async def test_reset_returns_a_namespace_to_the_scenario_loaded_into_it(make_client):
+    client = await make_client(DEFAULT_SCENARIO)  # on real time: no start-up clock overrides the scenario's
+    a = {"X-Apio-Sim-Namespace": "a"}
+    await client.put("/__sim/scenario", data=WORKED_EXAMPLE.read_bytes(), headers=a)
+    await client.put(REPORTING, json={"collectionPeriodMinutes": 60}, headers=a)
+    await client.put("/__sim/clock", json={"advance": "PT1H"}, headers=a)
+    assert (await client.post("/__sim/reset", headers=a)).status == 200
+    assert (await (await client.get("/__sim/health", headers=a)).json())["scenario"]["name"] == "worked-example"
+    assert (await (await client.get(REPORTING, headers=a)).json())["collectionPeriodMinutes"] == 30
+    assert await (await client.get("/__sim/clock", headers=a)).json() == {"now": "2021-02-01T12:00:00Z", "frozen": True}
+    assert (await (await client.get("/__sim/health")).json())["scenario"]["name"] == "default"
+
+
+async def test_the_same_scenario_is_built_once_whatever_its_namespaces_or_formatting(example):
+    simulator = example.app[SIMULATOR]
+    builds = simulator.scenarios.builds
+    text = DEFAULT_SCENARIO.read_text()
+    for name in ("a", "b", "c"):
+        assert (await load_into(example, text, name)).status == 200
+    as_json = json.dumps(yaml.safe_load(text))  # the same content, written as JSON
+    assert (await load_into(example, as_json, "d")).status == 200
+    assert simulator.scenarios.builds == builds + 1
+    shared = {id(simulator.namespace(name).scenario) for name in "abcd"}
+    assert len(shared) == 1
+
+
+async def test_the_scenario_cache_is_bounded(make_client):
+    client = await make_client(WORKED_EXAMPLE, scenario_cache_size=2)
+    simulator = client.app[SIMULATOR]
+    texts = [json.dumps({"name": f"s{number}", "auth": False, "tenants": []}) for number in range(3)]
+    for text in texts:
+        await load_into(client, text, "a")
+    assert len(simulator.scenarios) == 2
+    builds = simulator.scenarios.builds
+    await load_into(client, texts[2], "a")  # still cached
+    assert simulator.scenarios.builds == builds
+    await load_into(client, texts[0], "a")  # fell out: built again
+    assert simulator.scenarios.builds == builds + 1
+
+
+async def load_into(client, text: str, namespace: str):
+    return await client.put("/__sim/scenario", data=text.encode(), headers={"X-Apio-Sim-Namespace": namespace})
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,13 @@
 
 import json
 
+from aiohttp.web_urldispatcher import PrefixedSubAppResource
 from openapi_spec_validator import validate
 
 from simulator.app import create_app
 from simulator.cli import main
 from simulator.openapi import openapi_document
+from simulator.operations import JOURNAL_ENDPOINTS, OPERATIONS
 from simulator.resources import schemas_dir
 from simulator.scenario import load_scenario
 from tests.conftest import WORKED_EXAMPLE
@@ -18,14 +20,21 @@ def test_the_document_is_valid_openapi_3_1():
     validate(document)
 
 
+def served_routes(app) -> set[tuple[str, str]]:
+    """(method, path) of every route, through the mounted applications; trailing slashes left out."""
+    found = set()
+    for resource in app.router.resources():
+        if isinstance(resource, PrefixedSubAppResource):  # its routes already carry the prefix
+            found |= served_routes(resource._app)
+            continue
+        for route in resource:
+            if route.method != "HEAD":
+                found.add((route.method.lower(), resource.canonical.replace("{slash}", "").rstrip("/")))
+    return found
+
+
 def test_it_documents_exactly_the_routes_the_server_has():
-    app = create_app(load_scenario(WORKED_EXAMPLE))
-    # Trailing slashes are optional on the emulated paths: compare without them.
-    served = {
-        (route.method.lower(), route.resource.canonical.replace("{slash}", "").rstrip("/"))
-        for route in app.router.routes()
-        if route.method != "HEAD"
-    }
+    served = served_routes(create_app(load_scenario(WORKED_EXAMPLE)))
     documented = {
         (method, path.rstrip("/")) for path, operations in openapi_document()["paths"].items() for method in operations
     }
@@ -83,3 +92,17 @@ async def test_the_server_serves_it(example):
 def test_the_command_prints_it(capsys):
     assert main(["openapi"]) == 0
     assert json.loads(capsys.readouterr().out) == openapi_document()
+
+
+def test_the_fault_rule_schema_names_exactly_the_journal_endpoints_of_the_table():
+    schema = json.loads((schemas_dir() / "fault-rule.schema.json").read_text())
+    enum = schema["properties"]["match"]["properties"]["endpoint"]["enum"]
+    assert sorted(enum) == sorted(JOURNAL_ENDPOINTS)
+    assert len(enum) == len(set(enum))
+
+
+def test_every_emulated_operation_has_a_journal_name_and_no_control_one_does():
+    for operation in OPERATIONS:
+        assert (operation.journal is not None) == (operation.area == "apio"), operation.path
+        assert (operation.security == "admin") == (operation.area == "control"), operation.path
+        assert not operation.rights or operation.security in ("session", "bearer"), operation.path

@@ -9,6 +9,7 @@ import asyncio
 import socket
 import struct
 import time
+from typing import Any, cast
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -16,6 +17,7 @@ from aiohttp.typedefs import Handler
 from simulator.api.journal import request_body, request_info
 from simulator.api.respond import SIMULATOR, render_error, state_of
 from simulator.auth import NO_RIGHTS
+from simulator.constants import FAULT_HEADER
 from simulator.errors import (
     ApioError,
     BadMediaType,
@@ -29,8 +31,8 @@ from simulator.errors import (
 )
 from simulator.faults import Action, InvalidFault, RequestInfo, parse_action
 
-FAULT_HEADER = "X-Apio-Sim-Fault"
-CONTROL_PREFIX = "/__sim/"
+ENDPOINTS: web.AppKey[dict[Any, str]] = web.AppKey("endpoints", dict)
+"""Where the emulated API's application keeps the journal name of each of its routes."""
 
 _HTTP_MESSAGES = {
     500: "Internal server error.",
@@ -42,11 +44,9 @@ _HTTP_MESSAGES = {
 
 @web.middleware
 async def faults_and_journal(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path.startswith(CONTROL_PREFIX):
-        return await handler(request)
     namespace = state_of(request)
     started = time.perf_counter()
-    info = request_info(request)
+    info = request_info(request, request.app[ENDPOINTS].get(request.match_info.route))
     action: Action | None = None
     response: web.Response | None
     try:
@@ -55,10 +55,10 @@ async def faults_and_journal(request: web.Request, handler: Handler) -> web.Stre
         response = render_error(request, error)
     else:
         if action is None or action.kind in ("truncated-body", "malformed-body", "slow-body"):
-            response = await handler(request)
+            response = cast(web.Response, await handler(request))  # every emulated handler answers a Response
         elif action.kind == "delay":
             await asyncio.sleep(namespace.random.uniform(*action.milliseconds) / 1000)
-            response = await handler(request)
+            response = cast(web.Response, await handler(request))
         elif action.kind in ("sub-error", "http-error"):
             response = render_error(request, injected_error(action, info))
         else:  # reset, empty: the request is never answered, nor acted on

@@ -12,28 +12,14 @@ MAX_TEXT = 4096
 """A JSON body up to MAX_JSON bytes is kept as JSON; any other is kept as text, cut at MAX_TEXT characters,
 so that the journal stays small whatever clients send."""
 
-_ENDPOINTS = {
-    ("reporting", "GET"): "reporting.get",
-    ("reporting", "PUT"): "reporting.put",
-    ("statistics", "GET"): "statistics",
-    ("core.reporting", "GET"): "reporting.get",
-    ("core.reporting", "PUT"): "reporting.put",
-    ("core.statistics", "GET"): "statistics",
-    ("login", "POST"): "login",
-    ("logout", "POST"): "logout",
-    ("core.login", "POST"): "core.login",
-    ("core.access_token", "GET"): "core.access_token",
-    ("core.logout", "GET"): "core.logout",
-}
 
-
-def request_info(request: web.Request) -> RequestInfo:
+def request_info(request: web.Request, endpoint: str | None) -> RequestInfo:
     """The request as fault rules match it and the journal files it; the proxy prefix shares the names."""
     info = request.match_info
     return RequestInfo(
         method=request.method,
         path=request.path,
-        endpoint=_ENDPOINTS.get((info.route.name or "", request.method)),
+        endpoint=endpoint,
         tenant=info.get("tenant_id"),
         group=info.get("group_id"),
         call_center=info.get("call_center_name"),

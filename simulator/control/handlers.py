@@ -1,4 +1,5 @@
-"""Handlers of the control API. Each acts on the request's namespace, except scenario loading (global)."""
+"""Handlers of the control API. Each acts on the request's namespace only; health and the namespace list
+also say how many there are."""
 
 import copy
 import re
@@ -19,7 +20,7 @@ from simulator.instants import MICROS_PER_SECOND, OffsetInstant, format_date_tim
 from simulator.journal import Entry, Filter
 from simulator.model import CallCenterKey, Scenario
 from simulator.openapi import openapi_document
-from simulator.scenario import ScenarioError, parse_scenario, read_document
+from simulator.scenario import ScenarioError
 from simulator.state import Namespace
 
 # Health and the OpenAPI document
@@ -37,7 +38,7 @@ async def health(request: web.Request) -> web.Response:
         {
             "status": "ready",
             "version": __version__,
-            "scenario": scenario_summary(simulator.scenario),
+            "scenario": scenario_summary(state_of(request).scenario),
             "uptimeSeconds": round(time.monotonic() - simulator.started, 3),
             "namespaces": len(simulator.namespaces()),
         },
@@ -228,17 +229,20 @@ def export_document(namespace: Namespace) -> dict[str, Any]:
 
 
 async def load_scenario(request: web.Request) -> web.Response:
-    """Put a scenario (YAML or JSON) in place of the current one, for every namespace."""
+    """Start the request's namespace again on a scenario (YAML or JSON); other namespaces keep theirs.
+
+    The same text, or the same content, comes from the simulator's cache of built scenarios.
+    """
     simulator = simulator_of(request)
     try:
         text = (await request.read()).decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidParameters("scenario: not UTF-8 text.") from None
     try:
-        scenario = parse_scenario(read_document(text, "scenario"), "scenario", simulator.schemas)
+        scenario = simulator.scenarios.build(text, simulator.schemas)
     except ScenarioError as error:
         raise InvalidParameters(error.messages) from None
-    simulator.load(scenario)
+    simulator.load(state_of(request).name, scenario)
     return respond(request, "scenario-loaded", scenario_summary(scenario))
 
 

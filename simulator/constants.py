@@ -1,0 +1,30 @@
+"""Names and limits that more than one module needs, each decided here once."""
+
+import re
+
+CONTROL_PREFIX = "/__sim"
+"""The simulator's own control API lives under this prefix; the emulated APIO API never does."""
+
+NAMESPACE_HEADER = "X-Apio-Sim-Namespace"
+FAULT_HEADER = "X-Apio-Sim-Fault"
+DEFAULT_NAMESPACE = "default"
+NAMESPACE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}"
+NAMESPACE_NAME = re.compile(NAMESPACE_PATTERN)
+MAX_NAMESPACES = 1000
+
+MAX_BODY_BYTES = 1024 * 1024
+"""Bodies to the emulated API above this size are refused with 413."""
+MAX_SCENARIO_BYTES = 64 * 1024 * 1024
+"""Scenarios loaded through PUT /__sim/scenario may be this large."""
+
+JOURNAL_SIZE = 1000
+"""Requests each namespace's journal keeps by default."""
+
+SCENARIO_CACHE_SIZE = 16
+"""Built scenarios kept for reuse (by the hash of their text and of their content), least recently used
+dropped first; the base scenario and the scenarios namespaces run on stay alive however many there are."""
+
+INTERNAL_ERRORS_KEPT = 20
+"""Simulator-internal errors each namespace remembers, for the pytest plugin's failure report."""
+
+INTERNAL_ERROR_MESSAGE = "Internal simulator error; the server log has the details."
