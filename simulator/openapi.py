@@ -28,6 +28,10 @@ _EVERY_OPERATION = (400, 429)  # a malformed X-Apio-Sim-Namespace header; too ma
 _QUERY = {
     "start": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "end": {"$ref": "#/components/schemas/common/$defs/dateTime"},
+    "last": {
+        "type": "string",
+        "description": "Simulator extension: the range of this ISO 8601 duration that ends now (PT1H, P1D).",
+    },
     "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},
 }
 
