@@ -28,6 +28,7 @@ _QUERY = {
     "start": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "end": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},
+    "bucket": {"$ref": "#/components/schemas/series/$defs/bucket"},
 }
 
 
@@ -224,6 +225,16 @@ OPERATIONS = [
         "control-answer",
         errors=(400, 404),
         security="admin",
+        tags=("Control",),
+    ),
+    Operation(
+        "get",
+        "/__sim/call-centers/{tenant_id}/{group_id}/{call_center_id}/series",
+        "A call center's statistics per bucket (start, end, bucket=PT1H), their totals, and its waits",
+        "series",
+        errors=(400, 404),
+        security="admin",
+        query=("start", "end", "bucket"),
         tags=("Control",),
     ),
     Operation("get", "/openapi.json", "This document", "openapi", tags=("Control",)),

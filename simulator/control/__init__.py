@@ -6,6 +6,7 @@ Kept apart from the emulated APIO endpoints: its own prefix, its own schemas, ne
 from aiohttp import web
 
 from simulator.control import handlers
+from simulator.control.dashboard import add_dashboard_routes
 
 PREFIX = "/__sim"
 
@@ -31,3 +32,4 @@ def add_control_routes(app: web.Application) -> None:
     router.add_get(PREFIX + "/namespaces", handlers.list_namespaces, allow_head=False)
     router.add_delete(PREFIX + "/namespaces/{name}", handlers.delete_namespace)
     router.add_get("/openapi.json", handlers.openapi, allow_head=False)
+    add_dashboard_routes(router)
