@@ -48,7 +48,8 @@ _FILES = _page_files()
 
 
 async def to_dashboard(request: web.Request) -> web.Response:
-    raise web.HTTPFound(UI_PREFIX)
+    # Returned, not raised: the error middleware turns raised HTTP exceptions into APIO error bodies.
+    return web.Response(status=302, headers={"Location": UI_PREFIX})
 
 
 async def dashboard_file(request: web.Request) -> web.Response:
@@ -71,7 +72,9 @@ async def dashboard_file(request: web.Request) -> web.Response:
 
 async def series(request: web.Request) -> web.Response:
     namespace = state_of(request)
-    key = CallCenterKey(request.match_info["tenant_id"], request.match_info["group_id"], request.match_info["call_center_id"])
+    key = CallCenterKey(
+        request.match_info["tenant_id"], request.match_info["group_id"], request.match_info["call_center_id"]
+    )
     call_center = namespace.call_center(key)
     query = _single_values(request)
     now = namespace.clock.now()
@@ -106,7 +109,9 @@ def _date_time(query: dict[str, str], name: str) -> OffsetInstant:
     try:
         return parse_date_time(query[name])
     except InvalidDateTime:
-        raise InvalidParameters(f"{name} is not a real date-time with an offset, such as 2021-03-01T00:00:00+01:00.") from None
+        raise InvalidParameters(
+            f"{name} is not a real date-time with an offset, such as 2021-03-01T00:00:00+01:00."
+        ) from None
 
 
 def render_series(start: OffsetInstant, end: OffsetInstant, bucket: str, computed: Series) -> dict[str, Any]:
@@ -129,7 +134,11 @@ def render_series(start: OffsetInstant, end: OffsetInstant, bucket: str, compute
         "bucket": bucket,
         "buckets": buckets,
         "totals": totals,
-        "waits": {"edgesSeconds": list(waits.edges), "answered": list(waits.answered), "abandoned": list(waits.abandoned)},
+        "waits": {
+            "edgesSeconds": list(waits.edges),
+            "answered": list(waits.answered),
+            "abandoned": list(waits.abandoned),
+        },
     }
 
 
