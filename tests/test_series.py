@@ -168,6 +168,7 @@ async def test_the_page_serves_its_files_and_nothing_else(client):
         ("style.css", "text/css"),
         ("vendor/uplot/uPlot.iife.min.js", "text/javascript"),
         ("vendor/uplot/uPlot.min.css", "text/css"),
+        ("schemas/fault-rule.schema.json", "application/json"),
     ]:
         response = await client.get("/__sim/ui/" + name)
         assert response.status == 200, name
@@ -175,7 +176,7 @@ async def test_the_page_serves_its_files_and_nothing_else(client):
     redirect = await client.get("/__sim/ui", allow_redirects=False)
     assert redirect.status == 302
     assert redirect.headers["Location"] == "/__sim/ui/"
-    for missing in ("nothing.js", "../app.py", "%2e%2e/app.py", "vendor"):
+    for missing in ("nothing.js", "../app.py", "%2e%2e/app.py", "vendor", "schemas/../../pyproject.toml"):
         response = await client.get("/__sim/ui/" + missing)
         assert response.status == 404, missing
         assert (await response.json())["details"].startswith("No such endpoint: ")

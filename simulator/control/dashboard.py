@@ -15,6 +15,8 @@ from simulator.api.statistics import render_statistics
 from simulator.errors import InvalidParameters, NotFound
 from simulator.instants import InvalidDateTime, OffsetInstant, format_date_time, parse_date_time
 from simulator.model import CallCenterKey
+from simulator.resources import schemas_dir
+from simulator.schemas import SCHEMA_SUFFIX
 from simulator.series import Bucket, Series, SeriesError, compute_series, parse_bucket
 from simulator.statistics import CallCenterStatistics
 
@@ -22,7 +24,13 @@ UI_PREFIX = "/__sim/ui/"
 UI_DIR = Path(__file__).resolve().parent.parent / "ui"
 SERIES_PATH = "/__sim/call-centers/{tenant_id}/{group_id}/{call_center_id}/series"
 _SERIES_QUERY = ("start", "end", "bucket")
-_CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".md": "text/markdown"}
+_CONTENT_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".html": "text/html",
+    ".md": "text/markdown",
+    ".json": "application/json",
+}
 
 
 def add_dashboard_routes(router: web.UrlDispatcher) -> None:
@@ -40,8 +48,13 @@ def is_dashboard_file(path: str) -> bool:
 
 
 def _page_files() -> dict[str, Path]:
-    """The files the page is made of, by their path under /__sim/ui/: nothing outside the folder."""
-    return {path.relative_to(UI_DIR).as_posix(): path for path in UI_DIR.rglob("*") if path.is_file()}
+    """The files the page is made of, by their path under /__sim/ui/, and the schemas its forms are built from.
+
+    A fixed list, found once: nothing outside these folders can be named.
+    """
+    files = {path.relative_to(UI_DIR).as_posix(): path for path in UI_DIR.rglob("*") if path.is_file()}
+    files.update({f"schemas/{path.name}": path for path in schemas_dir().glob("*" + SCHEMA_SUFFIX)})
+    return files
 
 
 _FILES = _page_files()
@@ -59,10 +72,11 @@ async def dashboard_file(request: web.Request) -> web.Response:
         raise NotFound(f"No such endpoint: {request.path}")
     suffix = path.suffix
     content_type = _CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    textual = content_type.startswith("text/") or content_type == "application/json"
     return web.Response(
         body=path.read_bytes(),
         content_type=content_type,
-        charset="utf-8" if content_type.startswith("text/") else None,
+        charset="utf-8" if textual else None,
         headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
     )
 

@@ -108,8 +108,10 @@ function showRequest(entry) {
 let faultSchema = null;
 
 async function buildFaultForm() {
-  const document_ = await (await fetch("/openapi.json")).json();
-  faultSchema = document_.components.schemas["fault-rule"];
+  // From the page's own folder: a fetch of /openapi.json would be journaled like any emulated request.
+  const response = await fetch("schemas/fault-rule.schema.json");
+  if (!response.ok) throw new Error(response.status + " " + response.statusText);
+  faultSchema = await response.json();
   const fields = $("fault-fields");
   fields.replaceChildren();
   const matchProps = faultSchema.properties.match.properties;
