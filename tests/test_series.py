@@ -149,39 +149,6 @@ async def test_the_series_follows_the_namespace(client):
     assert (await client.get(SERIES, params={"start": START, "end": END})).status == 200
 
 
-async def test_the_admin_token_guards_the_series_but_not_the_page(make_client):
-    client = await make_client(admin_token="s3cret")
-    refused = await client.get(SERIES, params={"start": START, "end": END})
-    assert refused.status == 401
-    assert await refused.json() == {"details": "The control API needs 'Authorization: Bearer <admin token>'."}
-    allowed = await client.get(SERIES, params={"start": START, "end": END}, headers={"Authorization": "Bearer s3cret"})
-    assert allowed.status == 200
-    page = await client.get("/__sim/ui/")
-    assert page.status == 200
-    assert page.content_type == "text/html"
-    assert "apio-sim dashboard" in await page.text()
-
-
-async def test_the_page_serves_its_files_and_nothing_else(client):
-    for name, content_type in [
-        ("app.js", "text/javascript"),
-        ("style.css", "text/css"),
-        ("vendor/uplot/uPlot.iife.min.js", "text/javascript"),
-        ("vendor/uplot/uPlot.min.css", "text/css"),
-        ("schemas/fault-rule.schema.json", "application/json"),
-    ]:
-        response = await client.get("/__sim/ui/" + name)
-        assert response.status == 200, name
-        assert response.content_type == content_type
-    redirect = await client.get("/__sim/ui", allow_redirects=False)
-    assert redirect.status == 302
-    assert redirect.headers["Location"] == "/__sim/ui/"
-    for missing in ("nothing.js", "../app.py", "%2e%2e/app.py", "vendor", "schemas/../../pyproject.toml"):
-        response = await client.get("/__sim/ui/" + missing)
-        assert response.status == 404, missing
-        assert (await response.json())["details"].startswith("No such endpoint: ")
-
-
 def test_bucket_durations():
     assert parse_bucket("PT1H") == 3600 * 10**6
     assert parse_bucket("P1DT12H") == 36 * 3600 * 10**6

@@ -170,7 +170,7 @@ async function addFault() {
   } catch (error) {
     $("fault-error").textContent = error.message;
   }
-  await refreshFaults();
+  await Promise.all([refreshFaults(), refreshNamespaces()]);
 }
 
 async function refreshFaults() {
@@ -179,7 +179,8 @@ async function refreshFaults() {
   body.replaceChildren(...answer.faults.map((rule) => {
     const dose = ["times", "after", "probability", "seed"].filter((k) => k in rule).map((k) => `${k} ${rule[k]}`).join(", ");
     const remove = el("button", {type: "button", "aria-label": "Remove fault rule " + rule.id,
-      onclick: guard(async () => { await api("DELETE", "/__sim/faults/" + encodeURIComponent(rule.id)); await refreshFaults(); })}, "Remove");
+      onclick: guard(async () => { await api("DELETE", "/__sim/faults/" + encodeURIComponent(rule.id));
+        await Promise.all([refreshFaults(), refreshNamespaces()]); })}, "Remove");
     return el("tr", {"data-id": rule.id}, el("td", {}, rule.id), el("td", {}, JSON.stringify(rule.match || {})),
       el("td", {}, rule.action), el("td", {}, dose || "until removed"), el("td", {}, rule.matched), el("td", {}, rule.hits),
       el("td", {}, remove));
@@ -202,6 +203,7 @@ async function putClock(change) {
   $("clock-error").textContent = "";
   try {
     await refreshClock(await api("PUT", "/__sim/clock", change));
+    await refreshNamespaces();
   } catch (error) {
     $("clock-error").textContent = error.message;
   }
