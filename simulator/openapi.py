@@ -33,6 +33,7 @@ _QUERY = {
         "description": "Simulator extension: the range of this ISO 8601 duration that ends now (PT1H, P1D).",
     },
     "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},
+    "bucket": {"$ref": "#/components/schemas/series/$defs/bucket"},
 }
 
 
