@@ -19,6 +19,7 @@ time), and one vectorised search serves them all.
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,17 +91,18 @@ class _Points:
         sorted_keys = keys[order]
         owner_keys = np.arange(owners, dtype=np.int64) * span
         first = sorted_keys.searchsorted(owner_keys)  # where each owner's points begin
-        prefix = None if weights is None else np.concatenate(([0], np.cumsum(weights[order], dtype=np.int64)))
         self._base, self._span = base, span
         self.small = len(sorted_keys) <= SMALL_POINTS if small is None else small
         if self.small:
             self._key_list: list[int] = sorted_keys.tolist()
             self._owner_list: list[int] = owner_keys.tolist()
             self._first_list: list[int] = first.tolist()
-            self._last_list = self._first_list[1:] + [len(self._key_list)]  # where each owner's points end
-            self._prefix_list: list[int] | None = None if prefix is None else prefix.tolist()
+            self._last_list = [*self._first_list[1:], len(self._key_list)]  # where each owner's points end
+            # Summed in Python integers, exact whatever the weights (the intervals' are whole offsets).
+            self._prefix_list = None if weights is None else list(accumulate(weights[order].tolist(), initial=0))
         else:
-            self._keys, self._owner_keys, self._first, self._prefix = sorted_keys, owner_keys, first, prefix
+            self._keys, self._owner_keys, self._first = sorted_keys, owner_keys, first
+            self._prefix = None if weights is None else np.concatenate(([0], np.cumsum(weights[order], dtype=np.int64)))
 
     def _offset(self, instant: Instant) -> int:
         return min(max(instant - self._base, 0), self._span)
@@ -113,6 +115,15 @@ class _Points:
             for owner_key, low, high in zip(self._owner_list, self._first_list, self._last_list, strict=True)
         ]
 
+    def _small_bounds(self, start: Instant, end: Instant) -> list[tuple[int, int]]:
+        """The positions of `start` and `end` per owner (the list path): `start`'s search stops at `end`'s."""
+        keys, start_offset, end_offset = self._key_list, self._offset(start), self._offset(end)
+        bounds = []
+        for owner_key, low, high in zip(self._owner_list, self._first_list, self._last_list, strict=True):
+            end_position = bisect_left(keys, owner_key + end_offset, low, high)
+            bounds.append((bisect_left(keys, owner_key + start_offset, low, end_position), end_position))
+        return bounds
+
     def _bounds(self, start: Instant, end: Instant) -> tuple[np.ndarray, np.ndarray]:
         """The positions of `start` and `end` per owner, in one search (the numpy path)."""
         owners = len(self._owner_keys)
@@ -123,8 +134,7 @@ class _Points:
 
     def counts(self, start: Instant, end: Instant) -> list[int]:
         if self.small:
-            low, high = self._small_positions(self._offset(start)), self._small_positions(self._offset(end))
-            return [h - lo for lo, h in zip(low, high, strict=True)]
+            return [high - low for low, high in self._small_bounds(start, end)]
         low_array, high_array = self._bounds(start, end)
         return (high_array - low_array).tolist()
 
@@ -132,11 +142,8 @@ class _Points:
         if self.small:
             assert self._prefix_list is not None
             prefix = self._prefix_list
-            low, high = self._small_positions(self._offset(start)), self._small_positions(self._offset(end))
-            return (
-                [h - lo for lo, h in zip(low, high, strict=True)],
-                [prefix[h] - prefix[lo] for lo, h in zip(low, high, strict=True)],
-            )
+            bounds = self._small_bounds(start, end)
+            return [high - low for low, high in bounds], [prefix[high] - prefix[low] for low, high in bounds]
         assert self._prefix is not None
         low_array, high_array = self._bounds(start, end)
         return (high_array - low_array).tolist(), (self._prefix[high_array] - self._prefix[low_array]).tolist()
@@ -148,20 +155,10 @@ class _Points:
             return [here - first for here, first in zip(self._small_positions(offset), self._first_list, strict=True)]
         return (self._keys.searchsorted(self._owner_keys + offset) - self._first).tolist()
 
-    def before(self, instant: Instant) -> "tuple[list[int], list[int]] | tuple[np.ndarray, np.ndarray]":
-        """For each owner, the count and the weight sum of its points before `instant`: lists on the small
-        path, arrays on the numpy path (where the caller goes on computing in numpy)."""
-        offset = self._offset(instant)
-        if self.small:
-            assert self._prefix_list is not None
-            prefix = self._prefix_list
-            here = self._small_positions(offset)
-            return (
-                [h - first for h, first in zip(here, self._first_list, strict=True)],
-                [prefix[h] - prefix[first] for h, first in zip(here, self._first_list, strict=True)],
-            )
+    def before(self, instant: Instant) -> tuple[np.ndarray, np.ndarray]:
+        """For each owner, the count and the weight sum of its points before `instant` (the numpy path)."""
         assert self._prefix is not None
-        positions = self._keys.searchsorted(self._owner_keys + offset)
+        positions = self._keys.searchsorted(self._owner_keys + self._offset(instant))
         return positions - self._first, self._prefix[positions] - self._prefix[self._first]
 
 
@@ -176,8 +173,12 @@ class _Intervals:
     def __init__(self, owner: np.ndarray, starts: np.ndarray, ends: np.ndarray, owners: int, base: int, span: int):
         self._base, self._span = base, span
         self.small = len(starts) <= SMALL_POINTS
-        self._a = self._split(owner, starts, owners, base, span, self.small)
-        self._b = self._split(owner, ends, owners, base, span, self.small)
+        if self.small:  # one structure per end, weighted by its whole offset: Python sums cannot overflow
+            self._a_offsets = _Points(owner, starts, owners, base, span, starts - base, small=True)
+            self._b_offsets = _Points(owner, ends, owners, base, span, ends - base, small=True)
+        else:
+            self._a = self._split(owner, starts, owners, base, span, False)
+            self._b = self._split(owner, ends, owners, base, span, False)
 
     @staticmethod
     def _split(
@@ -190,18 +191,37 @@ class _Intervals:
             _Points(owner, times, owners, base, span, micros, small),
         )
 
-    def _before_small(self, instant: Instant) -> list[int]:
-        """F(instant) per owner in microseconds, in Python integers (which cannot overflow)."""
-        whole, micros = divmod(self._a[0]._offset(instant), MICROS_PER_SECOND)
-        offset = whole * MICROS_PER_SECOND + micros
-        a_count, a_seconds = self._a[0].before(instant)
-        _, a_micros = self._a[1].before(instant)
-        b_count, b_seconds = self._b[0].before(instant)
-        _, b_micros = self._b[1].before(instant)
-        return [
-            (ac - bc) * offset - (asec - bsec) * MICROS_PER_SECOND - (amic - bmic)
-            for ac, asec, amic, bc, bsec, bmic in zip(a_count, a_seconds, a_micros, b_count, b_seconds, b_micros)
-        ]
+    def _clipped_small(self, start: Instant, end: Instant) -> list[int]:
+        """F(end) - F(start) per owner, with both searches of each end in one pass over the owners."""
+        a, b = self._a_offsets, self._b_offsets
+        a_keys, a_prefix, b_keys, b_prefix = a._key_list, a._prefix_list, b._key_list, b._prefix_list
+        assert a_prefix is not None and b_prefix is not None
+        s, e = a._offset(start), a._offset(end)
+        clipped = []
+        for owner_key, a_low, a_high, b_low, b_high in zip(
+            a._owner_list, a._first_list, a._last_list, b._first_list, b._last_list, strict=True
+        ):
+            a_end = bisect_left(a_keys, owner_key + e, a_low, a_high)
+            a_start = bisect_left(a_keys, owner_key + s, a_low, a_end)
+            b_end = bisect_left(b_keys, owner_key + e, b_low, b_high)
+            b_start = bisect_left(b_keys, owner_key + s, b_low, b_end)
+            # F(t) = count_a(t) * t - sum_a(t) - (count_b(t) * t - sum_b(t)), sums from the owner's first point
+            f_end = (
+                (a_end - a_low - b_end + b_low) * e
+                - a_prefix[a_end]
+                + a_prefix[a_low]
+                + b_prefix[b_end]
+                - b_prefix[b_low]
+            )
+            f_start = (
+                (a_start - a_low - b_start + b_low) * s
+                - a_prefix[a_start]
+                + a_prefix[a_low]
+                + b_prefix[b_start]
+                - b_prefix[b_low]
+            )
+            clipped.append(f_end - f_start)
+        return clipped
 
     def _before(self, instant: Instant) -> tuple[np.ndarray, np.ndarray]:
         """F(instant) per owner, as (whole seconds, microseconds): the parts stay small enough to subtract."""
@@ -217,7 +237,7 @@ class _Intervals:
     def clipped(self, start: Instant, end: Instant) -> list[int]:
         """Microseconds inside [start, end), per owner."""
         if self.small:
-            return [e - s for s, e in zip(self._before_small(start), self._before_small(end), strict=True)]
+            return self._clipped_small(start, end)
         end_seconds, end_micros = self._before(end)
         start_seconds, start_micros = self._before(start)
         return ((end_seconds - start_seconds) * MICROS_PER_SECOND + (end_micros - start_micros)).tolist()
