@@ -249,13 +249,16 @@ def wrk(server: Server, case: Case, seconds: int, connections: int, folder: Path
     }
 
 
-def servers(names: Sequence[str], peers: Path, answers: Path) -> list[Server]:
+def servers(names: Sequence[str], peers: Path, answers: Path, before: Path | None = None) -> list[Server]:
     python = [sys.executable, "-m", "simulator", "serve", "--port", "{port}"]
     jar = sorted((peers / "node_modules" / "wiremock").glob("**/wiremock-standalone-*.jar"))
     bin_ = peers / "node_modules" / ".bin"
     known: dict[str, Callable[[], Server | None]] = {
         "apio-sim": lambda: Server("apio-sim", [*python, "--no-auth"]),
         "apio-sim-auth": lambda: Server("apio-sim auth", python, login=True),
+        # An earlier checkout (`--before DIR`), run from its own folder so that its `simulator` is imported.
+        "before": lambda: None if before is None else Server("before", [*python, "--no-auth"], cwd=before),
+        "before-auth": lambda: None if before is None else Server("before auth", python, cwd=before, login=True),
         "bare": lambda: Server("bare", [sys.executable, "-c", BARE, "{port}", str(answers)]),
         "wiremock": lambda: (
             Server(
@@ -296,7 +299,7 @@ def servers(names: Sequence[str], peers: Path, answers: Path) -> list[Server]:
             sys.exit(f"unknown server {name!r}; choose among {', '.join(known)}")
         server = known[name]()
         if server is None:
-            print(f"{name}: not installed under {peers}, skipped (see --help)", file=sys.stderr)
+            print(f"{name}: not installed under {peers} (or no --before), skipped (see --help)", file=sys.stderr)
         else:
             chosen.append(server)
     return chosen
@@ -408,6 +411,9 @@ def main() -> None:
         default=Path(os.environ.get("APIO_SIM_BENCH_PEERS", "/tmp/mocks")),
         help="where the peers were installed with npm (default $APIO_SIM_BENCH_PEERS or /tmp/mocks)",
     )
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of an earlier version, served as 'before' and 'before-auth'"
+    )
     parser.add_argument("--pin", action="store_true", help="servers on the last CPU, wrk on the others")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
     parser.add_argument("--write-mocks", action="store_true", help="regenerate bench/mocks/ and stop")
@@ -441,7 +447,7 @@ def main() -> None:
                 ]
             )
         )
-        running = servers(args.servers.split(","), args.peers, answers)
+        running = servers(args.servers.split(","), args.peers, answers, args.before)
         total = len(running) * len(cases) * (args.warmup + args.rounds * args.seconds)
         print(f"{len(running)} servers x {len(cases)} requests: about {total} s of load", flush=True)
         results: dict[str, dict[str, list[dict]]] = {}
