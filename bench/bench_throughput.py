@@ -6,7 +6,7 @@ the documented two-month range and once with a 5-day range that holds calls. Eac
 (Debian's `wrk`; one thread, 32 connections, a Lua script that sends the body) after a warm-up, against:
 
 - `apio-sim`: `apio-sim serve --no-auth` on the default scenario (every response schema-checked, journal
-  and access log on);
+  on, access log as shipped);
 - `apio-sim auth`: the same with authentication on; the client logs in first and sends the cookie;
 - `bare`: a bare aiohttp handler that reads the body and answers the same bytes (aiohttp's ceiling here);
 - `wiremock`, `mockoon`, `prism`, when installed (see --peers): each configured from bench/mocks/ to
