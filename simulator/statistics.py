@@ -64,10 +64,18 @@ class CallCenterStatistics:
     agents: tuple[AgentStatistics, ...]
 
 
-# Below this many points a structure keeps Python lists and answers with `bisect`: numpy's cost per call
-# (about a microsecond, some thirty calls a request) outweighs its searches on small histories, such as the
-# scenarios' and the live traffic's days. Both paths are O(log n) per owner and give the same integers.
-SMALL_POINTS = 4096
+# A structure of at most SMALL_POINTS points over at most SMALL_OWNERS owners keeps Python lists and
+# answers with `bisect`: numpy's cost per call (about a microsecond, some thirty calls a request) outweighs
+# its searches on small histories, such as the scenarios' and the live traffic's days, while its
+# vectorised searches win over many agents (measured: 2 agents and 90 calls 70 µs against 243; 50 agents
+# and 200 calls 319 against 495; 50 agents and 3,000 calls 614 against 512). Both paths are O(log n) per
+# owner and give the same integers.
+SMALL_POINTS = 1024
+SMALL_OWNERS = 64
+
+
+def _is_small(points: int, owners: int) -> bool:
+    return points <= SMALL_POINTS and owners <= SMALL_OWNERS
 
 
 class _Points:
@@ -92,7 +100,7 @@ class _Points:
         owner_keys = np.arange(owners, dtype=np.int64) * span
         first = sorted_keys.searchsorted(owner_keys)  # where each owner's points begin
         self._base, self._span = base, span
-        self.small = len(sorted_keys) <= SMALL_POINTS if small is None else small
+        self.small = _is_small(len(sorted_keys), owners) if small is None else small
         if self.small:
             self._key_list: list[int] = sorted_keys.tolist()
             self._owner_list: list[int] = owner_keys.tolist()
@@ -172,7 +180,7 @@ class _Intervals:
 
     def __init__(self, owner: np.ndarray, starts: np.ndarray, ends: np.ndarray, owners: int, base: int, span: int):
         self._base, self._span = base, span
-        self.small = len(starts) <= SMALL_POINTS
+        self.small = _is_small(len(starts), owners)
         if self.small:  # one structure per end, weighted by its whole offset: Python sums cannot overflow
             self._a_offsets = _Points(owner, starts, owners, base, span, starts - base, small=True)
             self._b_offsets = _Points(owner, ends, owners, base, span, ends - base, small=True)

@@ -213,6 +213,8 @@ def test_the_threshold_chooses_the_path():
         assert not call_center(calls).index.handled.small
     with patch.object(statistics, "SMALL_POINTS", 5):
         assert call_center(calls).index.handled.small
+        with patch.object(statistics, "SMALL_OWNERS", 1):  # two agents
+            assert not call_center(calls).index.handled.small
 
 
 def test_records_come_back_from_the_columns():
