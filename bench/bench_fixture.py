@@ -3,8 +3,7 @@
 - First use in a session: importing the simulator, starting it in process and reading its health, as the
   session fixture does, in a fresh process where pytest is already imported (and, in the warm case,
   aiohttp too, as pytest-aiohttp does at start-up).
-- Each later test: the per-test set-up (the default namespace started again, every other dropped), on the
-  session's scenario and on a marker's (built once, then from the scenario cache).
+- Each later test: the per-test set-up, a reset through the control API.
 - `apio-sim serve`: from launch to the first answer of its health check.
 
     python bench/bench_fixture.py [--tests 500] [--launches 5]
@@ -12,9 +11,11 @@
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -24,25 +25,25 @@ import pytest  # the fixture always runs inside pytest
 if WARM:
     import aiohttp.web  # a suite with pytest-aiohttp has it already
 began = time.perf_counter()
-from simulator.pytest_plugin import ApioSimServer
-from simulator.resources import scenario_file
-from simulator.server import SimulatorServer
-server = SimulatorServer().start()
-session = ApioSimServer(server.url, None, external=False, server=server)
-session.control.health()
+from simulator.pytest_plugin import ApioSim, ApioSimServer, _InProcessServer
+server = _InProcessServer(None)
+session = ApioSimServer(server.url, None, external=False)
 first = time.perf_counter() - began
-marker = scenario_file("busy-call-center").read_text()
-resets, markers = [], []
+resets = []
 for _ in range(TESTS):
     t = time.perf_counter()
-    session.start_over(None)
+    ApioSim(session, None).reset()
     resets.append(time.perf_counter() - t)
-    t = time.perf_counter()
-    session.start_over(marker)
-    markers.append(time.perf_counter() - t)
-server.stop()
-print(json.dumps({"first": first, "resets": resets, "markers": markers[1:]}))
+server.close()
+print(json.dumps({"first": first, "resets": resets}))
 """
+
+
+def bytecode_env() -> dict[str, str]:
+    """The environment with bytecode caching on, its caches outside the repository: start-up as installed."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "apio-sim-bench-pycache")
+    return env
 
 
 def main() -> None:
@@ -51,28 +52,28 @@ def main() -> None:
     parser.add_argument("--launches", type=int, default=5)
     args = parser.parse_args()
 
+    env = bytecode_env()
+    warm_up = FIRST_USE.replace("TESTS", "1").replace("WARM", "False")
+    subprocess.run([sys.executable, "-c", warm_up], capture_output=True, check=True, env=env)  # fills the cache
     firsts: dict[bool, list[float]] = {False: [], True: []}
-    resets, markers = [], []
+    resets = []
     for warm in (False, True):
         for _ in range(args.launches):
             code = FIRST_USE.replace("TESTS", str(args.tests)).replace("WARM", str(warm))
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
             result = json.loads(out.stdout)
             firsts[warm].append(result["first"])
             resets.extend(result["resets"])
-            markers.extend(result["markers"])
     resets.sort()
-    markers.sort()
     cold, warm_ms = (statistics.median(firsts[warm]) * 1000 for warm in (False, True))
     print(
         f"fixture first use (fresh process, {args.launches} runs): median {cold:.0f} ms after pytest alone, "
         f"{warm_ms:.0f} ms with aiohttp already imported"
     )
-    for name, times in (("per-test set-up", resets), ("per-test set-up with a marker, cached", markers)):
-        print(
-            f"fixture {name} ({len(times)} tests): median {statistics.median(times) * 1000:.2f} ms, "
-            f"p99 {times[int(0.99 * len(times))] * 1000:.2f} ms"
-        )
+    print(
+        f"fixture per-test reset ({len(resets)} tests): median {statistics.median(resets) * 1000:.2f} ms, "
+        f"p99 {resets[int(0.99 * len(resets))] * 1000:.2f} ms"
+    )
 
     launches = []
     for i in range(args.launches):
@@ -82,6 +83,7 @@ def main() -> None:
             [sys.executable, "-m", "simulator", "serve", "--port", str(port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=env,
         )
         try:
             while True:

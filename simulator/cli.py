@@ -38,9 +38,11 @@ ENVIRONMENT = {
     "journal_size": "APIO_SIM_JOURNAL_SIZE",
     "admin_token": "APIO_SIM_ADMIN_TOKEN",
     "log_level": "APIO_SIM_LOG_LEVEL",
+    "access_log": "APIO_SIM_ACCESS_LOG",
 }
 """Every `serve` option can come from the environment (a container's configuration); the command line wins."""
 
+BOOLEAN_OPTIONS = ("no_auth", "access_log")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 MAX_SEED = 2**64 - 1  # as in the scenario schema
@@ -66,7 +68,7 @@ def _from_environment(parser: argparse.ArgumentParser) -> None:
         value = os.environ.get(variable)
         if value is None or value == "":
             continue
-        convert: Callable[[str], Any] = _boolean if dest == "no_auth" else actions[dest].type or str
+        convert: Callable[[str], Any] = _boolean if dest in BOOLEAN_OPTIONS else actions[dest].type or str
         choices = actions[dest].choices
         try:
             converted = convert(value)
@@ -82,7 +84,7 @@ def _from_environment(parser: argparse.ArgumentParser) -> None:
 ENVIRONMENT_HELP = "\n".join(
     ["environment: each option can come from a variable (the command line wins):"]
     + [f"  {variable:<22} --{dest.replace('_', '-')}" for dest, variable in ENVIRONMENT.items()]
-    + ["  (APIO_SIM_NO_AUTH takes 1, true, yes, on or 0, false, no, off)"]
+    + ["  (APIO_SIM_NO_AUTH and APIO_SIM_ACCESS_LOG take 1, true, yes, on or 0, false, no, off)"]
 )
 
 
@@ -127,7 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", choices=LOG_LEVELS, default="info", help="least severe log messages shown (default info)"
     )
-    serve.add_argument("--quiet", "-q", action="store_true", help="log warnings and errors only (no request log)")
+    serve.add_argument("--quiet", "-q", action="store_true", help="log warnings and errors only")
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log one line per request at level info (off by default: the journal, GET /__sim/journal, "
+        "records every request, and the log line costs about a tenth of a request's time)",
+    )
 
     _from_environment(serve)
 
@@ -200,7 +208,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     log_level = "warning" if args.quiet else args.log_level
     return stoppable(
-        serve, args.scenario or default_scenario(), args.host, args.port, args.seed, log_level=log_level, **options
+        serve,
+        args.scenario or default_scenario(),
+        args.host,
+        args.port,
+        args.seed,
+        log_level=log_level,
+        access_log=args.access_log,
+        **options,
     )
 
 
@@ -360,7 +375,13 @@ def _count(number: int, noun: str) -> str:
 
 
 def serve(
-    scenario_path: Path, host: str, port: int, seed: int | None = None, log_level: str = "info", **options: Any
+    scenario_path: Path,
+    host: str,
+    port: int,
+    seed: int | None = None,
+    log_level: str = "info",
+    access_log: bool = False,
+    **options: Any,
 ) -> int:
     """Serve until SIGTERM or SIGINT; `options` are those of `create_app`."""
     try:
@@ -376,7 +397,7 @@ def serve(
     )
     try:
         server = SimulatorServer(
-            scenario, host=host, port=port, access_log=True, shutdown_timeout=CUT_SECONDS, **options
+            scenario, host=host, port=port, access_log=access_log, shutdown_timeout=CUT_SECONDS, **options
         )
         asyncio.run(_serve_forever(server, f"scenario {scenario.name!r} ({modes})"))
     except KeyboardInterrupt:

@@ -319,7 +319,17 @@ def test_the_start_up_line_says_what_is_served_and_how(args, modes):
         stop(process)
 
 
-def test_serve_logs_each_request_unless_quiet():
+def test_serve_logs_each_request_with_the_access_log_switch():
+    process, line = start_line("--access-log")
+    try:
+        assert get(line.rsplit(" on ", 1)[1] + "/nowhere")[0] == 404
+        assert '"GET /nowhere HTTP/1.1" 404' in process.stderr.readline()
+    finally:
+        stop(process)
+
+
+def test_the_access_log_can_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("APIO_SIM_ACCESS_LOG", "yes")
     process, line = start_line()
     try:
         assert get(line.rsplit(" on ", 1)[1] + "/nowhere")[0] == 404
@@ -328,7 +338,10 @@ def test_serve_logs_each_request_unless_quiet():
         stop(process)
 
 
-@pytest.mark.parametrize("args", [("--quiet",), ("--log-level", "warning"), ("--log-level", "error")])
+@pytest.mark.parametrize(
+    "args",
+    [(), ("--quiet", "--access-log"), ("--log-level", "warning", "--access-log"), ("--log-level", "error")],
+)
 def test_quiet_serve_logs_no_requests(args):
     process, line = start_line(*args)
     try:
@@ -336,4 +349,5 @@ def test_quiet_serve_logs_no_requests(args):
     finally:
         process.terminate()
         _, errors = process.communicate(timeout=10)
-    assert errors == ""
+    assert "/nowhere" not in errors
+    assert errors == "" or args == ()  # at level info, the default, the shutdown has its line

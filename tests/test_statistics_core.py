@@ -1,8 +1,11 @@
 """The statistics rules as pure functions: examples and property tests of their identities."""
 
+from unittest.mock import patch
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulator import statistics
 from simulator.instants import MICROS_PER_SECOND, parse_instant, seconds
 from simulator.model import AgentSession, Call, CallCenter, Outcome, User
 from simulator.statistics import average_agents, build_call_center, compute_statistics
@@ -190,6 +193,28 @@ def test_ranges_far_before_and_after_the_history(history):
     cc = build_call_center("cc@x.test", agents, calls, sessions)
     for start, end in ((at(-(10**9)), at(-(10**8))), (at(-(10**9)), at(10**9)), (at(10**8), at(10**9)), (at(0), at(0))):
         assert compute_statistics(cc, start, end, end) == reference_statistics(agents, calls, sessions, start, end, end)
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_history(), MICRO_INSTANTS, MICRO_INSTANTS, MICRO_INSTANTS, st.sampled_from([0, 3, 10**9]))
+def test_the_list_and_numpy_paths_give_exactly_the_reference_answers(history, a, b, now, small_points):
+    # 0: every structure takes the numpy path; 10**9: every one the list path; 3: a mix, by size.
+    agents, calls, sessions = history
+    start, end = min(a, b), max(a, b)
+    with patch.object(statistics, "SMALL_POINTS", small_points):
+        cc = build_call_center("cc@x.test", agents, calls, sessions)
+    engine = compute_statistics(cc, start, end, now)
+    assert engine == reference_statistics(agents, calls, sessions, start, end, now)
+
+
+def test_the_threshold_chooses_the_path():
+    calls = [Call(at(i), Outcome.ANSWERED, 1, ALICE.user_id, 10, 0) for i in range(5)]
+    with patch.object(statistics, "SMALL_POINTS", 4):
+        assert not call_center(calls).index.handled.small
+    with patch.object(statistics, "SMALL_POINTS", 5):
+        assert call_center(calls).index.handled.small
+        with patch.object(statistics, "SMALL_OWNERS", 1):  # two agents
+            assert not call_center(calls).index.handled.small
 
 
 def test_records_come_back_from_the_columns():

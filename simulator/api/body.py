@@ -27,6 +27,10 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# Built once: `json.loads` with hooks builds a decoder on every call. Decoding as `json.loads` does bytes.
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+
+
 async def read_json_object(request: web.Request, required: bool = False) -> dict[str, Any] | None:
     """The body as a JSON object; None when there is none, unless it is `required` (then 416).
 
@@ -45,7 +49,7 @@ async def read_json_object(request: web.Request, required: bool = False) -> dict
             raise BadMediaType("The request body must be a JSON object.")
         return None
     try:
-        value = json.loads(raw, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+        value = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except _DuplicateKey as exc:
         raise InvalidParameters(f"Duplicate field: {exc.key}.") from None
     except (ValueError, RecursionError):
