@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from simulator.clock import Clock
 from simulator.constants import MAX_LOGINS
-from simulator.errors import Forbidden, HttpError
+from simulator.errors import Forbidden, HttpError, InvalidParameters
 from simulator.instants import MICROS_PER_SECOND, Instant, seconds
 from simulator.model import ApiUser, AuthSettings, Level
 
@@ -85,9 +85,11 @@ class Credentials:
         user = self.users.get(username) if isinstance(username, str) else None
         if user is None or not isinstance(password, str):
             return None
-        # surrogatepass: a JSON "\ud800" is a str Python cannot encode plainly; it matches no password.
-        given = password.encode("utf-8", "surrogatepass")
-        return user if hmac.compare_digest(user.password.encode("utf-8", "surrogatepass"), given) else None
+        try:
+            given = password.encode()
+        except UnicodeEncodeError:  # JSON can write "\ud800", which no UTF-8 text holds
+            raise InvalidParameters("password: not Unicode text (it holds a lone surrogate such as \\ud800).") from None
+        return user if hmac.compare_digest(user.password.encode(), given) else None
 
     def purge_expired(self) -> int:
         """Drop the sessions and tokens that have expired on the clock; how many went."""
