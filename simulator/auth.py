@@ -76,6 +76,7 @@ class Credentials:
         self._purge_above = _PURGE_FLOOR
         self._signing_key = secrets.token_bytes(32)
         self._budget = budget or LoginBudget()
+        self._next_expiry: Instant | None = None  # the earliest expiry held: no purge can free anything before
 
     def __len__(self) -> int:
         """How many sessions and tokens are held, expired ones not yet purged included."""
@@ -94,9 +95,12 @@ class Credentials:
     def purge_expired(self) -> int:
         """Drop the sessions and tokens that have expired on the clock; how many went."""
         now = self._clock.now()
+        if self._next_expiry is None or now < self._next_expiry:
+            return 0  # nothing expired yet: no scan
         kept = {key: grant for key, grant in self._grants.items() if grant.expires_at > now}
         dropped = len(self._grants) - len(kept)
         self._grants = kept
+        self._next_expiry = min((grant.expires_at for grant in kept.values()), default=None)
         self._budget.held -= dropped
         self._purge_above = max(_PURGE_FLOOR, 2 * len(kept))
         return dropped
@@ -105,6 +109,7 @@ class Credentials:
         """Give every grant back to the budget: the namespace holding them is gone or started again."""
         self._budget.held -= len(self._grants)
         self._grants = {}
+        self._next_expiry = None
 
     def _make_room(self, needed: int) -> None:
         """Refuse a login that would take the server past its cap, once expired grants are dropped."""
@@ -168,7 +173,10 @@ class Credentials:
             self.purge_expired()
         if key not in self._grants:
             self._budget.held += 1
-        self._grants[key] = _Grant(user, kind, now + seconds(60 * minutes), login)
+        expires_at = now + seconds(60 * minutes)
+        self._grants[key] = _Grant(user, kind, expires_at, login)
+        if self._next_expiry is None or expires_at < self._next_expiry:
+            self._next_expiry = expires_at
 
     def _token(self, user: ApiUser, kind: str, login: str) -> str:
         """A signed JWT (HS256), so clients that read `exp` from their tokens work as with APIO core."""

@@ -28,7 +28,7 @@ BUILD_SECONDS = 60.0
 """A scenario load still building after this long is cancelled."""
 MAX_FAULT_RULES = 1000
 """Fault rules one namespace may hold."""
-JOURNAL_BYTES = 256 * 1024 * 1024
+JOURNAL_BYTES = 64 * 1024 * 1024
 """Bytes the journals of all namespaces keep together; the oldest entries anywhere go first."""
 MAX_LOGINS = 100_000
 """Sessions and tokens held at once by all namespaces together."""
