@@ -381,7 +381,7 @@ def _date(text: str) -> date:
 def _time_zone(text: str) -> str:
     try:
         ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory of the database ("Europe")
         raise argparse.ArgumentTypeError(f"unknown IANA time zone {text!r}; try Europe/Brussels or UTC") from None
     return text
 

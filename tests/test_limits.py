@@ -11,6 +11,7 @@ import pytest
 
 from simulator import generator, state
 from simulator.auth import Credentials, LoginBudget
+from simulator.cli import build_parser, main
 from simulator.clock import Clock
 from simulator.errors import HttpError
 from simulator.generator import BuildBudget, BuildRefused, generate_history
@@ -388,3 +389,48 @@ async def test_raw_non_ascii_bytes_in_a_bearer_token_are_a_401(make_client):
     head, _, body = answer.partition(b"\r\n\r\n")
     assert int(head.split()[1]) == 401
     assert json.loads(body) == {"details": "The control API needs 'Authorization: Bearer <admin token>'."}
+
+
+# The limits on the command line and in the environment
+
+
+def test_the_limits_are_flags_and_variables(monkeypatch):
+    monkeypatch.setenv("APIO_SIM_BUILD_SECONDS", "2.5")
+    monkeypatch.setenv("APIO_SIM_JOURNAL_BYTES", "1000")
+    args = build_parser().parse_args(["serve", "--max-calls", "5", "--journal-bytes", "2000"])
+    assert (args.max_calls, args.build_seconds, args.journal_bytes, args.max_logins) == (5, 2.5, 2000, 100_000)
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["--journal-size", "-1"], "argument --journal-size: must be 0 or more, not -1"),
+        (["--max-calls", "-1"], "argument --max-calls: must be 0 or more, not -1"),
+        (["--max-nesting", "0"], "argument --max-nesting: must be 1 or more, not 0"),
+        (["--build-seconds", "inf"], "argument --build-seconds: must be above 0, not inf"),
+    ],
+)
+def test_bad_limit_flags_are_one_line(capsys, argv, line):
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "0", *argv])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [f"apio-sim serve: {line} (see apio-sim serve --help)"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        ("APIO_SIM_BUILD_SECONDS", "0", "APIO_SIM_BUILD_SECONDS must be above 0, not 0"),
+        ("APIO_SIM_MAX_LOGINS", "many", "APIO_SIM_MAX_LOGINS must be a whole number, not 'many'"),
+    ],
+)
+def test_bad_limit_variables_are_one_line(monkeypatch, capsys, variable, value, line):
+    monkeypatch.setenv(variable, value)
+    assert main(["serve", "--port", "0"]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"apio-sim serve: {line} (see apio-sim serve --help)"]
+
+
+def test_a_directory_of_the_time_zone_database_is_refused_by_generate(capsys):
+    with pytest.raises(SystemExit):
+        main(["generate", "--time-zone", "Europe"])
+    assert "unknown IANA time zone 'Europe'" in capsys.readouterr().err
