@@ -39,6 +39,19 @@ from simulator.state import Options, Simulator
 
 log = logging.getLogger(__name__)
 
+LIMIT_OPTIONS = frozenset(
+    {
+        "max_scenario_bytes",
+        "max_nesting",
+        "max_alias_nodes",
+        "max_calls",
+        "build_seconds",
+        "max_fault_rules",
+        "journal_bytes",
+        "max_logins",
+    }
+)
+
 
 def create_app(
     scenario: Scenario,
@@ -52,16 +65,23 @@ def create_app(
     admin_token: str | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     scenario_cache_size: int = SCENARIO_CACHE_SIZE,
+    **limits: Any,
 ) -> web.Application:
     """The simulator on `scenario`.
 
     `now` freezes the clock (else the scenario's `clock.now`, else real time); `auth` overrides the
-    scenario's own setting; `cors_origins` turns CORS on; `admin_token` guards the control API.
+    scenario's own setting; `cors_origins` turns CORS on; `admin_token` guards the control API. `limits`
+    are the other fields of `simulator.state.Options` (docs/control/limits.md): max_scenario_bytes,
+    max_nesting, max_alias_nodes, max_calls, build_seconds, max_fault_rules, journal_bytes, max_logins.
     """
+    unknown = set(limits) - LIMIT_OPTIONS
+    if unknown:
+        raise TypeError(f"create_app() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    max_scenario_bytes = limits.get("max_scenario_bytes", MAX_SCENARIO_BYTES)
     middlewares: list[Middleware] = [namespaces, apio_errors]
     if cors_origins:
         middlewares.insert(0, cors_middleware(cors_origins))  # outermost: error answers need CORS headers too
-    root = web.Application(middlewares=middlewares, client_max_size=max(max_body_bytes, MAX_SCENARIO_BYTES))
+    root = web.Application(middlewares=middlewares, client_max_size=max(max_body_bytes, max_scenario_bytes))
     emulated = web.Application(middlewares=[faults_and_journal, apio_errors])  # errors rendered, then journaled
     control = web.Application(middlewares=[control_access])
     options = Options(
@@ -72,6 +92,7 @@ def create_app(
         admin_token=admin_token,
         max_body_bytes=max_body_bytes,
         scenario_cache_size=scenario_cache_size,
+        **limits,
     )
     simulator = Simulator(scenario, schemas, options)
     apps = {"root": root, "apio": emulated, "control": control}
@@ -137,6 +158,7 @@ def _from_aiohttp(request: web.Request, exc: web.HTTPException) -> ApioError:
     if isinstance(exc, web.HTTPMethodNotAllowed):
         return MethodNotAllowed(f"Method {request.method} is not allowed on {request.path}", exc.allowed_methods)
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
-        limit = max(simulator_of(request).options.max_body_bytes, MAX_SCENARIO_BYTES)
+        options = simulator_of(request).options
+        limit = max(options.max_body_bytes, options.max_scenario_bytes)
         return PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     return HttpError(exc.status, exc.reason)

@@ -12,7 +12,8 @@ import secrets
 from dataclasses import dataclass
 
 from simulator.clock import Clock
-from simulator.errors import Forbidden
+from simulator.constants import MAX_LOGINS
+from simulator.errors import Forbidden, HttpError, InvalidParameters
 from simulator.instants import MICROS_PER_SECOND, Instant, seconds
 from simulator.model import ApiUser, AuthSettings, Level
 
@@ -54,16 +55,28 @@ class _Grant:
     login: str  # the login this grant comes from: logging out ends all of them
 
 
+class LoginBudget:
+    """The cap on sessions and tokens held at once, shared by every namespace of a server."""
+
+    def __init__(self, limit: int = MAX_LOGINS) -> None:
+        self.limit = limit
+        self.held = 0
+
+
 class Credentials:
     """The live sessions and tokens of one simulated platform."""
 
-    def __init__(self, users: dict[str, ApiUser], settings: AuthSettings, clock: Clock) -> None:
+    def __init__(
+        self, users: dict[str, ApiUser], settings: AuthSettings, clock: Clock, budget: LoginBudget | None = None
+    ) -> None:
         self.users = users
         self.settings = settings
         self._clock = clock
         self._grants: dict[str, _Grant] = {}
         self._purge_above = _PURGE_FLOOR
         self._signing_key = secrets.token_bytes(32)
+        self._budget = budget or LoginBudget()
+        self._next_expiry: Instant | None = None  # the earliest expiry held: no purge can free anything before
 
     def __len__(self) -> int:
         """How many sessions and tokens are held, expired ones not yet purged included."""
@@ -73,21 +86,60 @@ class Credentials:
         user = self.users.get(username) if isinstance(username, str) else None
         if user is None or not isinstance(password, str):
             return None
-        return user if hmac.compare_digest(user.password.encode(), password.encode()) else None
+        try:
+            given = password.encode()
+        except UnicodeEncodeError:  # JSON can write "\ud800", which no UTF-8 text holds
+            raise InvalidParameters("password: not Unicode text (it holds a lone surrogate such as \\ud800).") from None
+        return user if hmac.compare_digest(user.password.encode(), given) else None
+
+    def purge_expired(self) -> int:
+        """Drop the sessions and tokens that have expired on the clock; how many went."""
+        now = self._clock.now()
+        if self._next_expiry is None or now < self._next_expiry:
+            return 0  # nothing expired yet: no scan
+        kept = {key: grant for key, grant in self._grants.items() if grant.expires_at > now}
+        dropped = len(self._grants) - len(kept)
+        self._grants = kept
+        self._next_expiry = min((grant.expires_at for grant in kept.values()), default=None)
+        self._budget.held -= dropped
+        self._purge_above = max(_PURGE_FLOOR, 2 * len(kept))
+        return dropped
+
+    def release(self) -> None:
+        """Give every grant back to the budget: the namespace holding them is gone or started again."""
+        self._budget.held -= len(self._grants)
+        self._grants = {}
+        self._next_expiry = None
+
+    def _make_room(self, needed: int) -> None:
+        """Refuse a login that would take the server past its cap, once expired grants are dropped."""
+        if self._budget.held + needed <= self._budget.limit:
+            return
+        self.purge_expired()
+        if self._budget.held + needed > self._budget.limit:
+            raise HttpError(
+                429,
+                f"Too many live logins (at most {self._budget.limit} sessions and tokens); log out, "
+                "let them expire or reset the namespace.",
+            )
 
     def open_session(self, user: ApiUser) -> str:
         """A gateway login: the value of the `sessionid` cookie."""
+        self._make_room(1)
         session_id = secrets.token_hex(16)
         self._grant(session_id, user, "session", self.settings.session_minutes, login=session_id)
         return session_id
 
     def issue_tokens(self, user: ApiUser) -> tuple[str, str]:
         """An APIO core login: an access token and a refresh token."""
+        self._make_room(2)
         login = secrets.token_hex(8)
         return self._token(user, "access", login), self._token(user, "refresh", login)
 
     def refresh(self, refresh_token: str) -> str | None:
         grant = self._valid(refresh_token, "refresh")
+        if grant is not None:
+            self._make_room(1)
         return None if grant is None else self._token(grant.user, "access", grant.login)
 
     def user_of(self, credential: str, kind: str) -> ApiUser | None:
@@ -101,6 +153,7 @@ class Credentials:
             return False
         for key in [key for key, other in self._grants.items() if other.login == grant.login]:
             del self._grants[key]
+            self._budget.held -= 1
         return True
 
     def _valid(self, credential: str, kind: str) -> _Grant | None:
@@ -109,6 +162,7 @@ class Credentials:
             return None
         if self._clock.now() >= grant.expires_at:
             del self._grants[credential]
+            self._budget.held -= 1
             return None
         return grant
 
@@ -116,9 +170,13 @@ class Credentials:
         now = self._clock.now()
         if len(self._grants) >= self._purge_above:
             # Expired grants nobody presents again would pile up: drop them, at amortised O(1) per login.
-            self._grants = {k: grant for k, grant in self._grants.items() if grant.expires_at > now}
-            self._purge_above = max(_PURGE_FLOOR, 2 * len(self._grants))
-        self._grants[key] = _Grant(user, kind, now + seconds(60 * minutes), login)
+            self.purge_expired()
+        if key not in self._grants:
+            self._budget.held += 1
+        expires_at = now + seconds(60 * minutes)
+        self._grants[key] = _Grant(user, kind, expires_at, login)
+        if self._next_expiry is None or expires_at < self._next_expiry:
+            self._next_expiry = expires_at
 
     def _token(self, user: ApiUser, kind: str, login: str) -> str:
         """A signed JWT (HS256), so clients that read `exp` from their tokens work as with APIO core."""

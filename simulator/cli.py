@@ -17,6 +17,16 @@ import yaml
 
 from simulator import __version__
 from simulator.client import SimulatorClient, SimulatorError
+from simulator.constants import (
+    BUILD_SECONDS,
+    JOURNAL_BYTES,
+    MAX_ALIAS_NODES,
+    MAX_CALLS,
+    MAX_FAULT_RULES,
+    MAX_LOGINS,
+    MAX_NESTING,
+    MAX_SCENARIO_BYTES,
+)
 from simulator.fake_scenario import DEFAULT_START, Shape, build_document, explicit_document
 from simulator.openapi import openapi_document
 from simulator.resources import default_scenario, scenarios_dir
@@ -39,6 +49,14 @@ ENVIRONMENT = {
     "admin_token": "APIO_SIM_ADMIN_TOKEN",
     "log_level": "APIO_SIM_LOG_LEVEL",
     "access_log": "APIO_SIM_ACCESS_LOG",
+    "max_scenario_bytes": "APIO_SIM_MAX_SCENARIO_BYTES",
+    "max_nesting": "APIO_SIM_MAX_NESTING",
+    "max_alias_nodes": "APIO_SIM_MAX_ALIAS_NODES",
+    "max_calls": "APIO_SIM_MAX_CALLS",
+    "build_seconds": "APIO_SIM_BUILD_SECONDS",
+    "max_fault_rules": "APIO_SIM_MAX_FAULT_RULES",
+    "journal_bytes": "APIO_SIM_JOURNAL_BYTES",
+    "max_logins": "APIO_SIM_MAX_LOGINS",
 }
 """Every `serve` option can come from the environment (a container's configuration); the command line wins."""
 
@@ -47,6 +65,24 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 MAX_SEED = 2**64 - 1  # as in the scenario schema
 MAX_CALLS_PER_HOUR = 100_000
+
+
+LIMIT_FLAGS: tuple[tuple[str, Callable[[str], Any], float, str], ...] = (
+    (
+        "--max-scenario-bytes",
+        lambda text: _integer(text, 1),
+        MAX_SCENARIO_BYTES,
+        "largest scenario PUT /__sim/scenario takes",
+    ),
+    ("--max-nesting", lambda text: _integer(text, 1), MAX_NESTING, "levels a scenario may nest"),
+    ("--max-alias-nodes", lambda text: _integer(text, 0), MAX_ALIAS_NODES, "values YAML aliases may add, expanded"),
+    ("--max-calls", lambda text: _integer(text, 0), MAX_CALLS, "calls one scenario load may build"),
+    ("--build-seconds", lambda text: _seconds(text), BUILD_SECONDS, "seconds a scenario load may build"),
+    ("--max-fault-rules", lambda text: _integer(text, 0), MAX_FAULT_RULES, "fault rules per namespace"),
+    ("--journal-bytes", lambda text: _integer(text, 0), JOURNAL_BYTES, "bytes all journals keep together"),
+    ("--max-logins", lambda text: _integer(text, 0), MAX_LOGINS, "sessions and tokens held at once, in total"),
+)
+"""The limits of `serve`: flag, conversion, default, help; each is also an APIO_SIM_* variable."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,9 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--access-log",
         action="store_true",
-        help="log one line per request at level info (off by default: the journal, GET /__sim/journal, "
+        help="log one line per request at level info (off by default: the journal, GET /__sim/requests, "
         "records every request, and the log line costs about a tenth of a request's time)",
     )
+    limits = serve.add_argument_group("limits (docs/control/limits.md)")
+    for flag, convert, default, text in LIMIT_FLAGS:
+        limits.add_argument(flag, type=convert, default=default, metavar="N", help=f"{text} (default {default:g})")
 
     _from_environment(serve)
 
@@ -205,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cors_origins": cors,
         "journal_size": args.journal_size,
         "admin_token": args.admin_token,
+        **{flag[2:].replace("-", "_"): getattr(args, flag[2:].replace("-", "_")) for flag, *_ in LIMIT_FLAGS},
     }
     log_level = "warning" if args.quiet else args.log_level
     return stoppable(
@@ -309,6 +349,16 @@ def _whole(text: str) -> int:
     return _integer(text, 0)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
+    return value
+
+
 def _port(text: str) -> int:
     return _integer(text, 0, 65535)
 
@@ -346,7 +396,7 @@ def _date(text: str) -> date:
 def _time_zone(text: str) -> str:
     try:
         ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory of the database ("Europe")
         raise argparse.ArgumentTypeError(f"unknown IANA time zone {text!r}; try Europe/Brussels or UTC") from None
     return text
 

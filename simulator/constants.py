@@ -17,6 +17,22 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_SCENARIO_BYTES = 64 * 1024 * 1024
 """Scenarios loaded through PUT /__sim/scenario may be this large."""
 
+# Limits that hold in total (docs/control/limits.md); each is an option of create_app and of `serve`.
+MAX_NESTING = 64
+"""Levels of objects and lists a scenario may nest (a real one needs about ten)."""
+MAX_ALIAS_NODES = 100_000
+"""Values YAML aliases may add to a scenario once expanded (an alias bomb expands to billions)."""
+MAX_CALLS = 2_000_000
+"""Calls one scenario load may build, explicit and generated together."""
+BUILD_SECONDS = 60.0
+"""A scenario load still building after this long is cancelled."""
+MAX_FAULT_RULES = 1000
+"""Fault rules one namespace may hold."""
+JOURNAL_BYTES = 64 * 1024 * 1024
+"""Bytes the journals of all namespaces keep together; the oldest entries anywhere go first."""
+MAX_LOGINS = 100_000
+"""Sessions and tokens held at once by all namespaces together."""
+
 JOURNAL_SIZE = 1000
 """Requests each namespace's journal keeps by default."""
 

@@ -17,8 +17,12 @@ day from its own stream, so that a day's traffic is the same whenever, and in wh
 
 import hashlib
 import heapq
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic  # a build's deadline (tests replace it)
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +41,84 @@ MAX_DAYS = 3660
 
 class InvalidTraffic(ValueError):
     """A generate block that cannot be played; the message names the field."""
+
+
+class BuildRefused(Exception):
+    """A scenario load stopped by a limit (calls, time); `status` is the HTTP status that says so."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class BuildBudget:
+    """What one scenario load may spend: calls built and time. Checked inside the building loops, so an
+    over-long build stops there, in whatever thread it runs."""
+
+    CHECK_EVERY = 4096  # calls played between two looks at the clock
+
+    def __init__(self, max_calls: int | None = None, seconds: float | None = None) -> None:
+        self.max_calls = max_calls
+        self.seconds = seconds
+        self.deadline = None if seconds is None else monotonic() + seconds
+        self.calls = 0
+
+    def check_time(self) -> None:
+        if self.deadline is not None and monotonic() > self.deadline:
+            raise BuildRefused(
+                422,
+                f"building took longer than {self.seconds:g} s and was cancelled; build fewer days, calls or call "
+                "centers, or raise the build time limit (--build-seconds).",
+            )
+
+    def add_calls(self, count: int) -> None:
+        self.calls += count
+        if self.max_calls is not None and self.calls > self.max_calls:
+            raise BuildRefused(413, self.too_many(self.calls))
+
+    def too_many(self, calls: int) -> str:
+        return (
+            f"it would build about {calls} calls, more than the limit of {self.max_calls} per load; generate fewer "
+            "days or calls per hour, or raise the limit (--max-calls)."
+        )
+
+    @contextmanager
+    def active(self) -> Iterator["BuildBudget"]:
+        """Make this the budget of the generators called meanwhile, in this thread or task."""
+        token = _BUDGET.set(self)
+        try:
+            yield self
+        finally:
+            _BUDGET.reset(token)
+
+
+_BUDGET: ContextVar[BuildBudget | None] = ContextVar("build_budget", default=None)
+
+
+def current_budget() -> BuildBudget | None:
+    return _BUDGET.get()
+
+
+def estimated_calls(block: dict[str, Any]) -> int:
+    """Roughly how many calls a schema-valid generate block builds (a rolling window: all its days), without
+    building any: callsPerHour times the working hours of its working days. 0 when the block is refused
+    anyway (its own check says why)."""
+    try:
+        first, last, window = _period(block)
+        hours = block.get("workingHours", {"open": "08:00", "close": "18:00"})
+        opening, closing = time.fromisoformat(hours["open"]), time.fromisoformat(hours["close"])
+    except (InvalidTraffic, ValueError, KeyError, TypeError):
+        return 0
+    length = (datetime.combine(date.min, closing) - datetime.combine(date.min, opening)).total_seconds()
+    working = {WEEKDAYS.index(day) for day in block.get("workingDays", WEEKDAYS[:5]) if day in WEEKDAYS}
+    if window is not None:
+        count = -(-window // (86400 * MICROS_PER_SECOND)) + 1
+        days = count * len(working) / 7
+    else:
+        assert first is not None and last is not None
+        days = sum(1 for d in range((last - first).days + 1) if (first + timedelta(days=d)).weekday() in working)
+    return int(float(block.get("callsPerHour", 20)) * max(length, 0) / 3600 * days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +149,7 @@ class Traffic:
     def from_document(cls, block: dict[str, Any], agent_ids: list[str]) -> "Traffic":
         try:
             zone = ZoneInfo(block.get("timeZone", "UTC"))
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory of the database ("Europe")
             raise InvalidTraffic(f"timeZone: unknown time zone {block.get('timeZone')!r}.") from None
         first, last, window = _period(block)
         hours = block.get("workingHours", {"open": "08:00", "close": "18:00"})
@@ -265,6 +347,9 @@ def _arrivals(traffic: Traffic, days: list[date], rng: np.random.Generator) -> t
     starts = np.array([traffic.instant(day, traffic.open) for day in days], dtype=np.int64)
     expected = np.tile(traffic.calls_per_hour * weights * slot_seconds / 3600, len(days))
     counts = rng.poisson(expected)
+    budget = current_budget()
+    if budget is not None:  # before the arrays of every call are made
+        budget.add_calls(int(counts.sum()))
     slot_of_call = np.repeat(np.arange(len(expected)), counts)
     day_of_call = slot_of_call // slots
     offsets = (slot_of_call % slots) * 3600 + np.floor(
@@ -352,7 +437,10 @@ def _play(
         draws["pick"].tolist(),
         strict=True,
     )
+    budget = current_budget()
     for i, (arrived, day, wanted, wait_s, abandon_s, talk_s, hold_s, bounce, pick) in enumerate(columns):
+        if budget is not None and i % BuildBudget.CHECK_EVERY == 0:
+            budget.check_time()
         if day != current_day:
             current_day = day
             on_shift = [(start, agent, end) for agent, start, end in sessions[day]]

@@ -20,6 +20,17 @@ class InvalidDateTime(ValueError):
     """The text is not an ISO 8601 date-time with an explicit offset, or names no real instant."""
 
 
+# Instants a clock can hold: those its answers can write in UTC (years 1 to 9999), so that no clock value,
+# whatever was asked of it, makes a later answer fail.
+MIN_INSTANT = (datetime(1, 1, 1) - _EPOCH) // timedelta(microseconds=1)
+MAX_INSTANT = (datetime(9999, 12, 31, 23, 59, 59, 999999) - _EPOCH) // timedelta(microseconds=1)
+INSTANT_RANGE = "0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z"
+
+
+def in_range(instant: Instant) -> bool:
+    return MIN_INSTANT <= instant <= MAX_INSTANT
+
+
 @dataclass(frozen=True, slots=True)
 class OffsetInstant:
     """An instant together with the offset it was written in, so it can be echoed the same way."""

@@ -8,16 +8,26 @@ import copy
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from simulator.constants import MAX_ALIAS_NODES, MAX_NESTING
 from simulator.faults import InvalidFault, parse_action
-from simulator.generator import InvalidTraffic, Traffic, generate_history, stream_seed
+from simulator.generator import (
+    BuildRefused,
+    InvalidTraffic,
+    Traffic,
+    current_budget,
+    estimated_calls,
+    generate_history,
+    stream_seed,
+)
 from simulator.history import History
-from simulator.instants import InvalidDateTime, parse_instant
+from simulator.instants import INSTANT_RANGE, InvalidDateTime, in_range, parse_instant
 from simulator.live import LiveTraffic
 from simulator.model import (
     LEVEL_NAMES,
@@ -76,14 +86,124 @@ def _construct_mapping(loader: _ScenarioLoader, node: yaml.MappingNode) -> dict[
 _ScenarioLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_document(text: str, source: str) -> Any:
-    """The data of a YAML or JSON text (JSON is YAML, but its own parser gives the better messages)."""
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """How deep a scenario document may nest, and how much its YAML aliases may add once expanded."""
+
+    max_nesting: int = MAX_NESTING
+    max_alias_nodes: int = MAX_ALIAS_NODES
+
+
+_SURROGATE = "a text holds a lone surrogate (such as \\ud800), which is not Unicode; write the character itself."
+
+
+def read_document(text: str, source: str, limits: ReadLimits | None = None) -> Any:
+    """The data of a YAML or JSON text (JSON is YAML, but its own parser gives the better messages).
+
+    Measured before anything is built from it: nesting, alias expansion and lone surrogates are refused
+    here, so that nothing later (the schema check, hashing, copying) recurses too deep or expands a bomb.
+    """
+    limits = limits or ReadLimits()
     try:
         if text.lstrip().startswith(("{", "[")):
-            return json.loads(text, object_pairs_hook=_no_duplicate_keys)
-        return yaml.load(text, Loader=_ScenarioLoader)
+            document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+            _check_data(document, limits, source)
+            return document
+        loader = _ScenarioLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_nodes(node, limits, source)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except RecursionError:
+        raise ScenarioError(source, [_too_deep(limits)]) from None
     except (ValueError, yaml.YAMLError) as exc:
         raise ScenarioError(source, [f"not valid YAML or JSON: {_one_line(exc)}"]) from exc
+
+
+def _too_deep(limits: ReadLimits) -> str:
+    return f"not loaded: it nests deeper than {limits.max_nesting} levels (the nesting limit, --max-nesting)."
+
+
+def _check_data(document: Any, limits: ReadLimits, source: str) -> None:
+    """Nesting and text of parsed JSON, without recursion."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            _check_text(value, source)
+            continue
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth > limits.max_nesting:
+            raise ScenarioError(source, [_too_deep(limits)])
+        items = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict):
+            for key in value:
+                _check_text(key, source)
+        stack.extend((item, depth + 1) for item in items)
+
+
+def _check_text(value: str, source: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ScenarioError(source, [_SURROGATE]) from None
+
+
+def _check_nodes(root: yaml.Node, limits: ReadLimits, source: str) -> None:
+    """Nesting, alias expansion and text of a composed YAML document, without recursion.
+
+    An alias is the same node met again: the document's size once expanded is counted per distinct node
+    (so a bomb of nine aliases nine levels deep is measured in microseconds, not built), and what aliases
+    add beyond the nodes written is capped. A node that contains itself can never be expanded.
+    """
+    expanded: dict[int, int] = {}  # node id -> values it stands for, once expanded
+    height: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(key)
+            expanded[key] = 1 + sum(expanded[id(child)] for child in children)
+            height[key] = 1 + max((height[id(child)] for child in children), default=0)
+            if height[key] > limits.max_nesting:
+                raise ScenarioError(source, [_too_deep(limits)])
+            continue
+        if key in expanded:
+            continue
+        if key in open_nodes:
+            raise ScenarioError(source, ["not loaded: a YAML alias refers to a value that contains it."])
+        if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+            _check_text(node.value, source)
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in expanded)
+        if len(open_nodes) > limits.max_nesting:
+            raise ScenarioError(source, [_too_deep(limits)])
+    added = expanded[id(root)] - len(expanded)
+    if added > limits.max_alias_nodes:
+        raise ScenarioError(
+            source,
+            [
+                f"not loaded: its YAML aliases expand to {added} more values than are written, more than the "
+                f"limit of {limits.max_alias_nodes} (--max-alias-nodes)."
+            ],
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -119,11 +239,28 @@ def parse_scenario(
     problems = (schemas or SchemaStore()).problems("scenario", data, whole="The scenario")
     if problems:
         raise ScenarioError(source, [problem.message for problem in problems])
+    budget = current_budget()
+    if budget is not None and budget.max_calls is not None:
+        expected = planned_calls(data)
+        if expected > budget.max_calls:  # refused from the estimate, before a single call is built
+            raise BuildRefused(413, budget.too_many(expected))
     builder = _Builder(seed if seed is not None else data.get("seed", 0))
     scenario = builder.scenario(data, default_name)
     if builder.problems:
         raise ScenarioError(source, builder.problems)
     return scenario
+
+
+def planned_calls(data: dict[str, Any]) -> int:
+    """The calls a schema-valid scenario would build: its explicit ones and its generate blocks' estimates."""
+    total = 0
+    for tenant in data["tenants"]:
+        for group in tenant.get("groups", []):
+            for call_center in group.get("callCenters", []):
+                total += len(call_center.get("calls", []))
+                if "generate" in call_center:
+                    total += estimated_calls(call_center["generate"])
+    return total
 
 
 def whole_numbers(node: Any) -> Any:
@@ -175,6 +312,8 @@ class _Builder:
         frozen_now = None
         if "clock" in data:
             frozen_now = self.instant(data["clock"]["now"], ("clock", "now"))
+            if not in_range(frozen_now):
+                self.problem(("clock", "now"), f"must be within {INSTANT_RANGE}.")
         tenants: dict[str, Tenant] = {}
         for t, tenant_data in enumerate(data["tenants"]):
             path: Place = ("tenants", t)
@@ -294,6 +433,10 @@ class _Builder:
             else:
                 agents.append(tenant_users[agent_id])
         agent_ids = {agent.user_id for agent in agents}
+        budget = current_budget()
+        if budget is not None:
+            budget.check_time()
+            budget.add_calls(len(data.get("calls", [])))
         calls = [self.call(call, (*path, "calls", i), agent_ids) for i, call in enumerate(data.get("calls", []))]
         sessions = list(self.sessions(data.get("agentSessions", []), (*path, "agentSessions"), agent_ids))
         reporting = {REPORTING_FIELDS[name]: value for name, value in data.get("reporting", {}).items()}

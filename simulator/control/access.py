@@ -18,6 +18,7 @@ async def control_access(request: web.Request, handler: Handler) -> web.StreamRe
     token = simulator_of(request).options.admin_token
     if token and not is_dashboard_file(request.path):
         given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        # surrogateescape: raw non-UTF-8 bytes of a header arrive as lone surrogates; they match no token.
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), f"Bearer {token}".encode()):
             raise Unauthorized("The control API needs 'Authorization: Bearer <admin token>'.")
     return await handler(request)

@@ -1,6 +1,7 @@
 """Handlers of the control API. Each acts on the request's namespace only; health and the namespace list
 also say how many there are."""
 
+import asyncio
 import copy
 import re
 import time
@@ -14,9 +15,17 @@ from simulator.api.body import required_json_object
 from simulator.api.journal import readable
 from simulator.api.reporting import render_reporting
 from simulator.api.respond import respond, simulator_of, state_of
-from simulator.errors import InvalidParameters, NotFound
+from simulator.clock import ClockOutOfRange
+from simulator.errors import HttpError, InvalidParameters, NotFound, PayloadTooLarge
 from simulator.faults import FaultRule, InvalidFault, parse_action
-from simulator.instants import MICROS_PER_SECOND, OffsetInstant, format_date_time, parse_instant
+from simulator.generator import BuildRefused
+from simulator.instants import (
+    INSTANT_RANGE,
+    MICROS_PER_SECOND,
+    OffsetInstant,
+    format_date_time,
+    parse_instant,
+)
 from simulator.journal import Entry, Filter
 from simulator.model import CallCenterKey, Scenario
 from simulator.openapi import openapi_document
@@ -72,6 +81,9 @@ async def add_fault(request: web.Request) -> web.Response:
     namespace = state_of(request)
     document = await required_json_object(request)
     namespace.schemas.require("fault-rule", document)
+    limit = simulator_of(request).options.max_fault_rules
+    if len(namespace.faults.rules()) >= limit:
+        raise HttpError(429, f"Too many fault rules (at most {limit} per namespace); delete some first.")
     try:
         parse_action(document["action"])
     except InvalidFault as exc:
@@ -168,15 +180,19 @@ async def put_clock(request: web.Request) -> web.Response:
     namespace = state_of(request)
     change = await required_json_object(request)
     namespace.schemas.require("clock-update", change)
-    if "now" in change:
-        try:
+    try:
+        if "now" in change:
             namespace.clock.freeze(parse_instant(change["now"]))
-        except ValueError:
-            raise InvalidParameters("now is not a real date-time.") from None
-    elif "advance" in change:
-        namespace.clock.advance(duration_micros(change["advance"]))
-    else:
-        namespace.clock.real_time()
+        elif "advance" in change:
+            namespace.clock.advance(duration_micros(change["advance"]))
+        else:
+            namespace.clock.real_time()
+    except ClockOutOfRange:
+        name = "now" if "now" in change else "advance"
+        raise InvalidParameters(f"{name}: the clock must stay within {INSTANT_RANGE}; it is unchanged.") from None
+    except ValueError:
+        raise InvalidParameters("now is not a real date-time.") from None
+    namespace.credentials.purge_expired()  # logins the move ended go now, not at the next login
     return respond(request, "clock", clock_answer(namespace))
 
 
@@ -231,18 +247,33 @@ def export_document(namespace: Namespace) -> dict[str, Any]:
 async def load_scenario(request: web.Request) -> web.Response:
     """Start the request's namespace again on a scenario (YAML or JSON); other namespaces keep theirs.
 
-    The same text, or the same content, comes from the simulator's cache of built scenarios.
+    Built in a worker thread, so the server keeps answering meanwhile, and the namespace keeps its previous
+    scenario until the new one is ready; a build past the limits is stopped and changes nothing. The same
+    text, or the same content, comes from the simulator's cache of built scenarios.
     """
     simulator = simulator_of(request)
+    name = state_of(request).name
+    limit = simulator.options.max_scenario_bytes
+    if (request.content_length or 0) > limit:
+        raise PayloadTooLarge(f"The scenario is larger than {limit} bytes (--max-scenario-bytes).")
+    raw = await request.read()
+    if len(raw) > limit:  # a chunked body says its length only once read
+        raise PayloadTooLarge(f"The scenario is larger than {limit} bytes (--max-scenario-bytes).")
     try:
-        text = (await request.read()).decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidParameters("scenario: not UTF-8 text.") from None
+    build = simulator.scenarios.build
     try:
-        scenario = simulator.scenarios.build(text, simulator.schemas)
+        scenario = await asyncio.to_thread(
+            build, text, simulator.schemas, "scenario", simulator.read_limits(), simulator.build_budget()
+        )
+        simulator.check_fault_count(scenario)
     except ScenarioError as error:
         raise InvalidParameters(error.messages) from None
-    simulator.load(state_of(request).name, scenario)
+    except BuildRefused as error:
+        raise HttpError(error.status, f"scenario: {error.message}") from None
+    simulator.load(name, scenario)
     return respond(request, "scenario-loaded", scenario_summary(scenario))
 
 
