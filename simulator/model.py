@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.instants import Instant, seconds
 
 if TYPE_CHECKING:
+    from simulator.faults import RuleSpec
     from simulator.history import History
     from simulator.live import LiveTraffic
     from simulator.statistics import StatisticsIndex
@@ -201,7 +202,7 @@ class Scenario:
     frozen_now: Instant | None = None
     auth: AuthSettings = AuthSettings()
     api_users: dict[str, ApiUser] = field(default_factory=dict)
-    faults: tuple[dict[str, Any], ...] = ()
+    faults: tuple["RuleSpec", ...] = ()  # parsed once, when the scenario is built
     document: dict[str, Any] = field(default_factory=dict)
     """The scenario file as loaded: what `GET /__sim/scenario` starts from."""
     content_hash: str = ""

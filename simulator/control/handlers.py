@@ -15,7 +15,7 @@ from simulator.api.journal import readable
 from simulator.api.reporting import render_reporting
 from simulator.api.respond import respond, simulator_of, state_of
 from simulator.errors import InvalidParameters, NotFound
-from simulator.faults import FaultRule, InvalidFault, parse_action
+from simulator.faults import FaultRule, InvalidFault, RuleSpec
 from simulator.instants import MICROS_PER_SECOND, OffsetInstant, format_date_time, parse_instant
 from simulator.journal import Entry, Filter
 from simulator.model import CallCenterKey, Scenario
@@ -73,10 +73,10 @@ async def add_fault(request: web.Request) -> web.Response:
     document = await required_json_object(request)
     namespace.schemas.require("fault-rule", document)
     try:
-        parse_action(document["action"])
+        spec = RuleSpec.from_document(document)
     except InvalidFault as exc:
         raise InvalidParameters(f"action: {exc}") from None
-    return respond(request, "fault-rule-answer", rule_answer(namespace.faults.add(document)), status=201)
+    return respond(request, "fault-rule-answer", rule_answer(namespace.faults.add(spec)), status=201)
 
 
 async def delete_fault(request: web.Request) -> web.Response:
