@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from simulator.faults import RuleSpec
     from simulator.history import History
     from simulator.live import LiveTraffic
-    from simulator.statistics import StatisticsIndex
 
 
 class Outcome(StrEnum):
@@ -101,14 +100,14 @@ class AgentSession:
 
 @dataclass(frozen=True, slots=True)
 class CallCenter:
-    """A call center and its history, as columns with a statistics index (`statistics.build_call_center`)."""
+    """A call center and its history, as columns (`statistics.build_call_center`); its statistics index is kept
+    beside it, by `statistics.index_of`, so that the model holds no engine objects."""
 
     service_user_id: str
     type: CallCenterType
     reporting: ReportingSettings
     agents: tuple[User, ...]
     history: "History"
-    index: "StatisticsIndex"
     live: "LiveTraffic | None" = None
     """Generated traffic on a rolling window of days (`generate: {last: ...}`), beside the fixed history."""
 
