@@ -16,15 +16,24 @@ from simulator.api.respond import SIMULATOR, render_error, state_of
 from simulator.constants import FAULT_HEADER
 from simulator.errors import ApioError, InvalidParameters
 from simulator.faults import Action, InvalidFault, RequestInfo, parse_action
+from simulator.instants import Instant
 
 ENDPOINTS: web.AppKey[dict[Any, str]] = web.AppKey("endpoints", dict)
 """Where the emulated API's application keeps the journal name of each of its routes."""
+# The simulator clock, read once when the request arrives: the journal and the handler see the same instant.
+NOW: Any = web.RequestKey("now", int) if hasattr(web, "RequestKey") else "apio_sim.now"
+
+
+def request_now(request: web.Request) -> Instant:
+    """The instant the request arrived, on its namespace's clock."""
+    return cast(Instant, request[NOW])
 
 
 @web.middleware
 async def faults_and_journal(request: web.Request, handler: Handler) -> web.StreamResponse:
     namespace = state_of(request)
     started = time.perf_counter()
+    request[NOW] = now = namespace.clock.now()
     info = request_info(request, request.app[ENDPOINTS].get(request.match_info.route))
     action: Action | None = None
     response: web.Response | None
@@ -43,7 +52,7 @@ async def faults_and_journal(request: web.Request, handler: Handler) -> web.Stre
                 await action.before(namespace.random)
             response = cast(web.Response, await handler(request))  # every emulated handler answers a Response
     namespace.journal.record(
-        at=namespace.clock.now(),
+        at=now,
         request=info,
         query={name: request.query[name] for name in request.query},
         body=await request_body(request, request.app[SIMULATOR].options.max_body_bytes),
