@@ -29,7 +29,7 @@ from simulator.constants import (
 )
 from simulator.fake_scenario import DEFAULT_START, Shape, build_document, explicit_document
 from simulator.openapi import openapi_document
-from simulator.resources import default_scenario, scenarios_dir
+from simulator.resources import SHIPPED_SCENARIOS, ScenarioNotFound, default_scenario, scenario_file
 from simulator.scenario import ScenarioError, load_scenario
 from simulator.server import SimulatorServer
 from simulator.serving import CUT_SECONDS, stoppable, until_stopped
@@ -402,22 +402,19 @@ def _time_zone(text: str) -> str:
 
 
 def _shipped_scenarios() -> list[str]:
-    return sorted(path.stem for path in scenarios_dir().glob("*.yaml"))
+    return sorted(SHIPPED_SCENARIOS)
 
 
 def _scenario(text: str) -> Path:
     """A scenario file, or a shipped scenario named without its directory and suffix (`busy-call-center`)."""
-    path = Path(text)
-    if path.is_file():
-        return path
-    shipped = scenarios_dir() / f"{text}.yaml"
-    if "/" not in text and os.sep not in text and shipped.is_file():
-        return shipped
-    if path.exists():
-        raise argparse.ArgumentTypeError(f"not a file: {text}")
-    raise argparse.ArgumentTypeError(
-        f"file not found: {text} (nor a shipped scenario: {', '.join(_shipped_scenarios())})"
-    )
+    try:
+        return scenario_file(text)
+    except ScenarioNotFound:
+        if Path(text).exists():
+            raise argparse.ArgumentTypeError(f"not a file: {text}") from None
+        raise argparse.ArgumentTypeError(
+            f"file not found: {text} (nor a shipped scenario: {', '.join(_shipped_scenarios())})"
+        ) from None
 
 
 def _count(number: int, noun: str) -> str:

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from simulator.instants import Instant, seconds
 
 if TYPE_CHECKING:
+    from simulator.faults import RuleSpec
     from simulator.history import History
     from simulator.live import LiveTraffic
-    from simulator.statistics import StatisticsIndex
 
 
 class Outcome(StrEnum):
@@ -100,14 +100,14 @@ class AgentSession:
 
 @dataclass(frozen=True, slots=True)
 class CallCenter:
-    """A call center and its history, as columns with a statistics index (`statistics.build_call_center`)."""
+    """A call center and its history, as columns (`statistics.build_call_center`); its statistics index is kept
+    beside it, by `statistics.index_of`, so that the model holds no engine objects."""
 
     service_user_id: str
     type: CallCenterType
     reporting: ReportingSettings
     agents: tuple[User, ...]
     history: "History"
-    index: "StatisticsIndex"
     live: "LiveTraffic | None" = None
     """Generated traffic on a rolling window of days (`generate: {last: ...}`), beside the fixed history."""
 
@@ -201,7 +201,7 @@ class Scenario:
     frozen_now: Instant | None = None
     auth: AuthSettings = AuthSettings()
     api_users: dict[str, ApiUser] = field(default_factory=dict)
-    faults: tuple[dict[str, Any], ...] = ()
+    faults: tuple["RuleSpec", ...] = ()  # parsed once, when the scenario is built
     document: dict[str, Any] = field(default_factory=dict)
     """The scenario file as loaded: what `GET /__sim/scenario` starts from."""
     content_hash: str = ""

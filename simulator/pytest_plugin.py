@@ -1,4 +1,4 @@
-"""The pytest plugin: install apio-sim and every test can take the `apio_sim` fixture.
+"""The pytest plugin: install apio-sim from its repository and every test can take the `apio_sim` fixture.
 
 One simulator per test session (per xdist worker), in process, on 127.0.0.1 with port 0: a
 `SimulatorServer` in a thread with its own event loop, so plain synchronous tests (requests, httpx, urllib)

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from simulator.constants import MAX_ALIAS_NODES, MAX_NESTING
-from simulator.faults import InvalidFault, parse_action
+from simulator.faults import InvalidFault, RuleSpec
 from simulator.generator import (
     BuildRefused,
     InvalidTraffic,
@@ -321,9 +321,10 @@ class _Builder:
                 self.problem((*path, "id"), f"repeats the tenant id {tenant_data['id']!r}.")
             tenants[tenant_data["id"]] = self.tenant(tenant_data, path)
         resellers = self.resellers(data.get("resellers", []), tenants)
+        faults = []
         for f, rule in enumerate(data.get("faults", [])):
             try:
-                parse_action(rule["action"])
+                faults.append(RuleSpec.from_document(rule))
             except InvalidFault as exc:
                 self.problem(("faults", f, "action"), f"is refused: {exc}")
         return Scenario(
@@ -332,7 +333,7 @@ class _Builder:
             frozen_now=frozen_now,
             auth=_auth_settings(data.get("auth", True)),
             api_users=self.api_users(data.get("apiUsers", []), tenants, resellers),
-            faults=tuple(data.get("faults", [])),
+            faults=tuple(faults),
             document=copy.deepcopy(data),
             content_hash=content_hash(data),
             seed=self.seed,

@@ -16,6 +16,7 @@ are answered together: their events lie side by side in one array, agent by agen
 time), and one vectorised search serves them all.
 """
 
+import weakref
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -296,6 +297,20 @@ class StatisticsIndex:
         return [i - o > 0 for i, o in zip(signed_in, signed_out, strict=True)]
 
 
+_INDEXES: "weakref.WeakKeyDictionary[History, StatisticsIndex]" = weakref.WeakKeyDictionary()
+"""Each history's index, built once and kept while the history lives: namespaces and scenarios that share
+a history (the scenario cache) share its index too."""
+
+
+def index_of(call_center: CallCenter) -> StatisticsIndex:
+    """The statistics index of a call center's history (built by `build_call_center`, so at load)."""
+    history, agents = call_center.history, len(call_center.agents)
+    index = _INDEXES.get(history)
+    if index is None or index.agents != agents:
+        index = _INDEXES[history] = StatisticsIndex(history, agents)
+    return index
+
+
 @dataclass(slots=True)
 class RangeSums:
     """The additive parts of a call center's statistics over a range: counts, seconds and microseconds.
@@ -342,7 +357,7 @@ def compute_statistics(call_center: CallCenter, start: Instant, end: Instant, no
     A live call center adds the days of its rolling window that the range touches, as the window stands
     at `now`.
     """
-    index: StatisticsIndex = call_center.index
+    index = index_of(call_center)
     sums = RangeSums.of(index, start, end)
     available_now = index.available(now)
     live = call_center.live
@@ -407,15 +422,16 @@ def build_call_center(
     reporting: ReportingSettings | None = None,
     live: "LiveTraffic | None" = None,
 ) -> CallCenter:
-    """A call center with its statistics index, from records or from a ready history."""
+    """A call center, its statistics index built, from records or from a ready history."""
     agents = tuple(agents)
     history = history if history is not None else History.from_records(calls, sessions, agents)
-    return CallCenter(
+    call_center = CallCenter(
         service_user_id=service_user_id,
         type=type,
         reporting=reporting or ReportingSettings(),
         agents=agents,
         history=history,
-        index=StatisticsIndex(history, len(agents)),
         live=live,
     )
+    index_of(call_center)  # built now, so that a scenario's cost (and a history too long to index) shows at load
+    return call_center

@@ -13,8 +13,9 @@ STATISTICS = cc_path(*CC1, "statistics")
 REPORTING = cc_path(*CC1, "instance_statistics_reporting")
 ACTION_FORMAT = (
     "action must be a fault action: invalid-date-format, date-in-future, end-before-start, http-401, http-403,"
-    " http-404, http-416, http-429, http-429:SECONDS, http-500, http-502, http-503, http-504, delay:MS,"
-    " delay:LOW-HIGH, reset, empty, truncated-body, malformed-body or slow-body:MS."
+    " http-404, http-416, http-429, http-429:SECONDS, http-500, http-502, http-503, http-504,"
+    " oci-error;error_code=N;summary=TEXT, delay:MS, delay:LOW-HIGH, reset, empty, truncated-body, malformed-body"
+    " or slow-body:MS."
 )
 RANGE = {"statisticsRange": {"start": "2021-02-01T10:00:00Z", "end": "2021-02-01T11:00:00Z"}}
 
@@ -262,8 +263,8 @@ async def test_a_bad_fault_header_is_refused(example):
     assert await response.json() == invalid(
         "X-Apio-Sim-Fault: Unknown fault action: 'explode'. Valid actions: invalid-date-format, date-in-future,"
         " end-before-start, http-401, http-403, http-404, http-416, http-429, http-429:SECONDS, http-500, http-502,"
-        " http-503, http-504, delay:MS, delay:LOW-HIGH, reset, empty, truncated-body, malformed-body, slow-body:MS"
-        " (MS from 0 to 60000)."
+        " http-503, http-504, oci-error;error_code=N;summary=TEXT, delay:MS, delay:LOW-HIGH, reset, empty,"
+        " truncated-body, malformed-body, slow-body:MS (MS from 0 to 60000)."
     )
 
 

@@ -2,36 +2,48 @@
 
 import pytest
 
-from simulator.faults import Faults, InvalidFault, RequestInfo, parse_action
+from simulator.faults import (
+    Delay,
+    Empty,
+    Faults,
+    HttpFault,
+    InvalidFault,
+    MalformedBody,
+    RequestInfo,
+    Reset,
+    RuleSpec,
+    SlowBody,
+    SubError,
+    TruncatedBody,
+    parse_action,
+)
 
 STATISTICS = RequestInfo("GET", "/api/v1/x/statistics", "statistics", "t", "g", "c")
 REPORTING = RequestInfo("PUT", "/api/v1/x/instance_statistics_reporting", "reporting.put", "t", "g", "c")
 
 
 @pytest.mark.parametrize(
-    ("text", "kind", "status", "milliseconds", "retry_after"),
+    ("text", "action"),
     [
-        ("date-in-future", "sub-error", 400, (0, 0), None),
-        ("http-503", "http-error", 503, (0, 0), None),
-        ("http-429", "http-error", 429, (0, 0), 1),
-        ("http-429:120", "http-error", 429, (0, 0), 120),
-        ("delay:250", "delay", None, (250, 250), None),
-        ("delay:100-300", "delay", None, (100, 300), None),
-        ("slow-body:2000", "slow-body", None, (2000, 2000), None),
-        ("reset", "reset", None, (0, 0), None),
-        ("empty", "empty", None, (0, 0), None),
-        ("truncated-body", "truncated-body", None, (0, 0), None),
-        ("malformed-body", "malformed-body", None, (0, 0), None),
+        ("date-in-future", SubError("date-in-future", message="Start date or end date in the future")),
+        ("http-503", HttpFault("http-503", status=503)),
+        ("http-429", HttpFault("http-429", status=429, retry_after=1)),
+        ("http-429:120", HttpFault("http-429:120", status=429, retry_after=120)),
+        ("delay:250", Delay("delay:250", low_ms=250, high_ms=250)),
+        ("delay:100-300", Delay("delay:100-300", low_ms=100, high_ms=300)),
+        ("slow-body:2000", SlowBody("slow-body:2000", milliseconds=2000)),
+        ("reset", Reset("reset")),
+        ("empty", Empty("empty")),
+        ("truncated-body", TruncatedBody("truncated-body")),
+        ("malformed-body", MalformedBody("malformed-body")),
     ],
 )
-def test_actions_parse(text, kind, status, milliseconds, retry_after):
-    action = parse_action(text)
-    assert (action.kind, action.status, action.milliseconds, action.retry_after) == (
-        kind,
-        status,
-        milliseconds,
-        retry_after,
-    )
+def test_actions_parse(text, action):
+    assert parse_action(text) == action
+
+
+def rules(*documents: dict) -> Faults:
+    return Faults(RuleSpec.from_document(document) for document in documents)
 
 
 @pytest.mark.parametrize(
@@ -44,17 +56,17 @@ def test_other_actions_are_refused(text):
 
 
 def test_a_rule_fires_only_on_what_it_matches():
-    faults = Faults([{"match": {"endpoint": "reporting.put"}, "action": "http-503"}])
+    faults = rules({"match": {"endpoint": "reporting.put"}, "action": "http-503"})
     assert faults.pick(STATISTICS) is None
     assert faults.pick(REPORTING).action.status == 503
 
 
 def test_the_export_keeps_what_is_left_of_the_dose():
-    faults = Faults([{"action": "http-503", "times": 3, "after": 2, "probability": 1.0, "seed": 4}])
+    faults = rules({"action": "http-503", "times": 3, "after": 2, "probability": 1.0, "seed": 4})
     for _ in range(3):
         faults.pick(STATISTICS)
     [rule] = faults.rules()
     assert (rule.matched, rule.hits) == (3, 1)
     assert rule.document() == {"match": {}, "action": "http-503", "times": 2, "probability": 1.0, "seed": 4}
-    again = Faults([rule.document()])
+    again = rules(rule.document())
     assert [again.pick(STATISTICS) is not None for _ in range(3)] == [True, True, False]

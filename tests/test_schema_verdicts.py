@@ -47,6 +47,15 @@ ENTRY = {
     "tenant": "t", "group": "g", "callCenter": "c@x", "query": {"a": "b"}, "body": {"k": [1, 2.5]}, "status": 200,
     "responseBody": None, "fault": None, "durationMs": 1.25,
 }  # fmt: skip
+OCI_ERROR = {"error_code": 4008, "level": "Error", "summary": "Group not found: g", "detail": ""}
+OCI_BODY = {"errors": [{"code": 2, "message": "Group not found: g", "details": {"errors": {"0": OCI_ERROR}}}]}
+OCI_ACTION = {
+    "type": "oci-error",
+    "status": 409,
+    "code": 7,
+    "message": "m",
+    "errors": [OCI_ERROR, {"error_code": 1, "summary": "s"}],
+}
 SUMMARY = {"name": "s", "hash": "sha256:" + "0" * 64, "seed": 3, "callCenters": 1, "calls": 5}
 VALID = {
     "scenario": [
@@ -77,7 +86,9 @@ VALID = {
         {"errors": [{"code": 2, "message": "End date can not be earlier than start date."}]},
         {"details": "Tenant x not found."},
         {"error": "Invalid or expired token."},
+        OCI_BODY,
     ],
+    "oci-error": [OCI_BODY],
     "login-request": [{"username": "a", "password": "b", "provide_basic_profile": True}],
     "login-response": [
         {"ids": {"tenant_id": "t", "group_id": "g"}, "profile": {"user_level": 8, "is_first_login": False}}
@@ -87,7 +98,9 @@ VALID = {
     "core-access-token-response": [{"access_token": "a.b.c"}],
     "logout-response": [{}],
     "fault-rule": [
-        {"match": {"method": "GET", "path": "/api/*"}, "action": "delay:10-20", "probability": 0.5, "seed": 1}
+        {"match": {"method": "GET", "path": "/api/*"}, "action": "delay:10-20", "probability": 0.5, "seed": 1},
+        {"action": "oci-error;error_code=4008;summary=Group not found: g;status=404"},
+        {"action": OCI_ACTION, "times": 1},
     ],
     "fault-rule-answer": [RULE],
     "fault-list": [{"faults": [RULE]}],

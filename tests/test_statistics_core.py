@@ -210,11 +210,11 @@ def test_the_list_and_numpy_paths_give_exactly_the_reference_answers(history, a,
 def test_the_threshold_chooses_the_path():
     calls = [Call(at(i), Outcome.ANSWERED, 1, ALICE.user_id, 10, 0) for i in range(5)]
     with patch.object(statistics, "SMALL_POINTS", 4):
-        assert not call_center(calls).index.handled.small
+        assert not statistics.index_of(call_center(calls)).handled.small
     with patch.object(statistics, "SMALL_POINTS", 5):
-        assert call_center(calls).index.handled.small
+        assert statistics.index_of(call_center(calls)).handled.small
         with patch.object(statistics, "SMALL_OWNERS", 1):  # two agents
-            assert not call_center(calls).index.handled.small
+            assert not statistics.index_of(call_center(calls)).handled.small
 
 
 def test_records_come_back_from_the_columns():

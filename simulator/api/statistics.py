@@ -5,11 +5,19 @@ from typing import Any
 from aiohttp import web
 
 from simulator.api.body import read_json_object
+from simulator.api.faults import request_now
 from simulator.api.paths import call_center_key
 from simulator.api.respond import respond, state_of
 from simulator.durations import InvalidDuration, parse_duration
 from simulator.errors import DATE_IN_FUTURE, END_BEFORE_START, INVALID_DATE_FORMAT, InvalidParameters
-from simulator.instants import MICROS_PER_SECOND, InvalidDateTime, OffsetInstant, format_date_time, parse_date_time
+from simulator.instants import (
+    MICROS_PER_SECOND,
+    Instant,
+    InvalidDateTime,
+    OffsetInstant,
+    format_date_time,
+    parse_date_time,
+)
 from simulator.state import Namespace
 from simulator.statistics import CallCenterStatistics, compute_statistics
 
@@ -21,16 +29,17 @@ _DATE_PATHS = {("statisticsRange", name) for name in _RANGE_ENDS}
 
 async def get_statistics(request: web.Request) -> web.Response:
     state = state_of(request)
+    now = request_now(request)
     call_center = state.call_center(call_center_key(request))
     body = await read_json_object(request)
     query_range = _query_range(request)
     if query_range and body is not None:
         raise InvalidParameters("Give the statistics range in the body or in the query string, not both.")
     if "last" in query_range:
-        start, end = _last(state, query_range)
+        start, end = _last(query_range, now)
     else:
-        start, end = statistics_range(state, {"statisticsRange": query_range} if query_range else body or {})
-    statistics = compute_statistics(call_center, start.instant, end.instant, state.clock.now())
+        start, end = statistics_range(state, {"statisticsRange": query_range} if query_range else body or {}, now)
+    statistics = compute_statistics(call_center, start.instant, end.instant, now)
     return respond(request, "statistics-response", render_statistics(start, end, statistics))
 
 
@@ -47,7 +56,7 @@ def _query_range(request: web.Request) -> dict[str, str]:
     return found
 
 
-def _last(state: Namespace, query: dict[str, str]) -> tuple[OffsetInstant, OffsetInstant]:
+def _last(query: dict[str, str], now: Instant) -> tuple[OffsetInstant, OffsetInstant]:
     """?last=PT1H: the range of that length that ends now, written in UTC."""
     if len(query) > 1:
         raise InvalidParameters("Give either last or start (and end) in the query string, not both.")
@@ -57,12 +66,12 @@ def _last(state: Namespace, query: dict[str, str]) -> tuple[OffsetInstant, Offse
         raise InvalidParameters(f"The query parameter last: {exc}") from None
     if length > MAX_LAST_DAYS * 86_400 * MICROS_PER_SECOND:
         raise InvalidParameters(f"The query parameter last may be at most P{MAX_LAST_DAYS}D.")
-    now = state.clock.now()
     return OffsetInstant(now - length, 0, zulu=True), OffsetInstant(now, 0, zulu=True)
 
 
-def statistics_range(state: Namespace, body: dict[str, Any]) -> tuple[OffsetInstant, OffsetInstant]:
-    """The range asked for, checked in APIO's order: format, then the future, then end before start."""
+def statistics_range(state: Namespace, body: dict[str, Any], now: Instant) -> tuple[OffsetInstant, OffsetInstant]:
+    """The range asked for, checked in APIO's order: format, then the future, then end before start, at `now`
+    (the request's instant)."""
     problems = state.schemas.problems("statistics-request", body)
     if problems:
         raise InvalidParameters(
@@ -75,7 +84,6 @@ def statistics_range(state: Namespace, body: dict[str, Any]) -> tuple[OffsetInst
         end = parse_date_time(texts["end"]) if "end" in texts else None
     except InvalidDateTime:
         raise InvalidParameters(INVALID_DATE_FORMAT) from None
-    now = state.clock.now()
     if start.instant > now or (end is not None and end.instant > now):
         raise InvalidParameters(DATE_IN_FUTURE)
     if end is None:

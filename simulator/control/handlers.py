@@ -17,7 +17,7 @@ from simulator.api.reporting import render_reporting
 from simulator.api.respond import respond, simulator_of, state_of
 from simulator.clock import ClockOutOfRange
 from simulator.errors import HttpError, InvalidParameters, NotFound, PayloadTooLarge
-from simulator.faults import FaultRule, InvalidFault, parse_action
+from simulator.faults import FaultRule, InvalidFault, RuleSpec
 from simulator.generator import BuildRefused
 from simulator.instants import (
     INSTANT_RANGE,
@@ -85,10 +85,10 @@ async def add_fault(request: web.Request) -> web.Response:
     if len(namespace.faults.rules()) >= limit:
         raise HttpError(429, f"Too many fault rules (at most {limit} per namespace); delete some first.")
     try:
-        parse_action(document["action"])
+        spec = RuleSpec.from_document(document)
     except InvalidFault as exc:
         raise InvalidParameters(f"action: {exc}") from None
-    return respond(request, "fault-rule-answer", rule_answer(namespace.faults.add(document)), status=201)
+    return respond(request, "fault-rule-answer", rule_answer(namespace.faults.add(spec)), status=201)
 
 
 async def delete_fault(request: web.Request) -> web.Response:
