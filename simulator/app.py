@@ -65,7 +65,9 @@ def create_app(
     if cors_origins:
         middlewares.insert(0, cors_middleware(cors_origins))  # outermost: error answers need CORS headers too
     root = web.Application(middlewares=middlewares, client_max_size=max(max_body_bytes, MAX_SCENARIO_BYTES))
-    emulated = web.Application(middlewares=[emulated_namespace, faults_and_journal, apio_errors])  # rendered, then journaled
+    emulated = web.Application(
+        middlewares=[emulated_namespace, faults_and_journal, apio_errors]
+    )  # rendered, then journaled
     control = web.Application(middlewares=[control_access, control_namespace])  # checked before any namespace exists
     control[ACCESS] = AccessRules(
         allowed_hosts=None if allowed_hosts is None else host_names([*LOOPBACK_HOSTS, *allowed_hosts]),

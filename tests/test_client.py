@@ -8,6 +8,7 @@ import pytest
 from simulator.client import SimulatorClient, SimulatorError
 from tests.conftest import DEFAULT_SCENARIO, WORKED_EXAMPLE
 from tests.test_cli import start, stop
+from simulator.control.handlers import HIDDEN_PASSWORD
 from tests.test_control_faults import ACTION_FORMAT
 
 STATISTICS = "/api/v1/tenants/example/groups/example-group/services/call_centers/cc1@example.test/statistics/"
@@ -79,7 +80,8 @@ def test_namespaces(sim, server):
 
 
 def test_scenario_export_and_load(sim):
-    exported = sim.export_scenario()
+    assert {user["password"] for user in sim.export_scenario().get("apiUsers", [])} <= {HIDDEN_PASSWORD}
+    exported = sim.export_scenario(passwords=True)
     assert exported["name"] == "worked-example"
     assert sim.load_scenario(exported)["name"] == "worked-example"
     assert sim.load_scenario(WORKED_EXAMPLE.read_text())["calls"] == 5
