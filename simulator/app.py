@@ -7,6 +7,7 @@ journal, then the guard around the handlers that need a login) and the control A
 paths: each runs only where it is mounted.
 """
 
+import asyncio
 import logging
 from collections.abc import Collection, Sequence
 from typing import Any
@@ -19,6 +20,7 @@ from simulator.api.faults import ENDPOINTS, faults_and_journal
 from simulator.api.guard import guarded
 from simulator.api.respond import NAMESPACE, SIMULATOR, render_error, simulator_of
 from simulator.constants import (
+    BODY_TIMEOUT,
     CONTROL_PREFIX,
     DEFAULT_NAMESPACE,
     INTERNAL_ERROR_MESSAGE,
@@ -39,6 +41,8 @@ from simulator.state import Options, Simulator
 
 log = logging.getLogger(__name__)
 
+BODY_WAIT: web.AppKey[float] = web.AppKey("body_timeout", float)
+
 
 def create_app(
     scenario: Scenario,
@@ -53,13 +57,15 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     scenario_cache_size: int = SCENARIO_CACHE_SIZE,
     allowed_hosts: Collection[str] | None = None,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> web.Application:
     """The simulator on `scenario`.
 
     `now` freezes the clock (else the scenario's `clock.now`, else real time); `auth` overrides the
     scenario's own setting; `cors_origins` turns CORS on (and lets those origins change state through the
     control API); `admin_token` guards the control API; `allowed_hosts` (None: any) are the `Host` names
-    the control API answers, besides localhost, 127.0.0.1 and ::1.
+    the control API answers, besides localhost, 127.0.0.1 and ::1; `body_timeout`: seconds a body may
+    take to arrive (then 408, and the connection closes).
     """
     middlewares: list[Middleware] = [apio_errors]
     if cors_origins:
@@ -86,6 +92,7 @@ def create_app(
     apps = {"root": root, "apio": emulated, "control": control}
     for app in apps.values():
         app[SIMULATOR] = simulator  # a handler sees the application it is mounted in
+        app[BODY_WAIT] = body_timeout
     emulated[ENDPOINTS] = add_operations(apps, OPERATIONS)
     root.add_subapp(EMULATED_PREFIX, emulated)
     root.add_subapp(CONTROL_PREFIX, control)
@@ -117,10 +124,28 @@ def _namespace_of(request: web.Request) -> None:
     request[NAMESPACE] = simulator_of(request).namespace(request.headers.get(NAMESPACE_HEADER, DEFAULT_NAMESPACE))
 
 
+async def _read_body(request: web.Request) -> web.Response | None:
+    """Read the body within the body timeout; None when it came, else the 408 that closes the connection
+    (a client whose Content-Length promised more than it sent would hold it for ever)."""
+    timeout = request.app[BODY_WAIT]
+    try:
+        await asyncio.wait_for(request.read(), timeout)
+    except TimeoutError:
+        response = render_error(request, HttpError(408, f"The request body did not arrive within {timeout:g} s."))
+        response.force_close()
+        return response
+    return None
+
+
 @web.middleware
 async def emulated_namespace(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The request's namespace; a write that waited (a delay fault, a slow body) through a reset, a load
     or a drop of it acted on the discarded copy, so it is refused rather than acknowledged and lost."""
+    limit = simulator_of(request).options.max_body_bytes
+    if request.body_exists and request.content_length is not None and request.content_length <= limit:
+        late = await _read_body(request)  # a longer one is refused on its Content-Length, unread
+        if late is not None:
+            return late
     try:
         _namespace_of(request)
     except ApioError as error:
@@ -139,7 +164,9 @@ async def control_namespace(request: web.Request, handler: Handler) -> web.Strea
     """The request's namespace, found once its body is in: the handler then acts without waiting, so a
     concurrent reset comes wholly before or after it (a reset, a load or a drop act by name)."""
     if request.method not in READS and request.body_exists:
-        await request.read()  # kept by aiohttp: the handler's own read answers at once
+        late = await _read_body(request)  # kept by aiohttp: the handler's own read answers at once
+        if late is not None:
+            return late
     try:
         _namespace_of(request)
     except ApioError as error:
