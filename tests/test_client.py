@@ -6,9 +6,9 @@ import urllib.request
 import pytest
 
 from simulator.client import SimulatorClient, SimulatorError
+from simulator.control.handlers import HIDDEN_PASSWORD
 from tests.conftest import DEFAULT_SCENARIO, WORKED_EXAMPLE
 from tests.test_cli import start, stop
-from simulator.control.handlers import HIDDEN_PASSWORD
 from tests.test_control_faults import ACTION_FORMAT
 
 STATISTICS = "/api/v1/tenants/example/groups/example-group/services/call_centers/cc1@example.test/statistics/"
