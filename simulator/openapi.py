@@ -29,6 +29,14 @@ _QUERY = {
     "start": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "end": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},
+    "passwords": {"$ref": "#/components/schemas/scenario-query/properties/passwords"},
+    "last": {"type": "string", "minLength": 1, "examples": ["PT1H", "P1D"]},  # an ISO 8601 duration
+}
+_QUERY_DESCRIPTIONS = {
+    "start": "Not with a body: the range is either the body's statisticsRange or the query string.",
+    "end": "Not with a body, nor with last.",
+    "last": "Not with a body, nor with start or end.",
+    "passwords": "true: the API users' passwords as they are; else each is a placeholder.",
 }
 
 
@@ -52,7 +60,10 @@ def _operation(operation: "Operation") -> dict[str, Any]:
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     for name in operation.query:
         schema = _QUERY.get(name, {"$ref": f"#/components/schemas/journal-query/properties/{name}"})
-        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+        parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+        if name in _QUERY_DESCRIPTIONS:
+            parameter["description"] = _QUERY_DESCRIPTIONS[name]
+        parameters.append(parameter)
     responses: dict[str, Any] = {str(operation.status): {"description": "OK", "content": _body(operation.answer)}}
     if operation.answer == "scenario":  # ?format=yaml answers the same document in YAML
         responses["200"]["content"]["application/yaml"] = {"schema": {"$ref": "#/components/schemas/scenario"}}
@@ -60,6 +71,7 @@ def _operation(operation: "Operation") -> dict[str, Any]:
         responses[str(status)] = {"description": _ERRORS[status], "content": _body("error")}
     document: dict[str, Any] = {
         "summary": operation.summary,
+        **({"description": operation.description} if operation.description else {}),
         "operationId": f"{operation.method.lower()}{_operation_name(operation.path)}",
         "tags": list(operation.tags),
         "parameters": parameters,

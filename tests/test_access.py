@@ -163,3 +163,15 @@ async def test_a_write_delayed_through_a_drop_is_refused(example):
     response = await write
     assert response.status == 409
     assert "w1" not in await names(example)
+
+
+def test_the_openapi_document_says_body_and_query_range_are_exclusive():
+    from simulator.openapi import openapi_document
+
+    document = openapi_document()
+    operation = document["paths"][cc_path("{tenant_id}", "{group_id}", "{call_center_name}", "statistics")]["get"]
+    assert "never both" in operation["description"]
+    described = {p["name"]: p.get("description", "") for p in operation["parameters"] if p.get("in") == "query"}
+    assert all("Not with a body" in described[name] for name in ("start", "end", "last"))
+    export = document["paths"]["/__sim/scenario"]["get"]
+    assert "passwords" in {p.get("name") for p in export["parameters"]}
