@@ -25,7 +25,7 @@ _ERRORS = {
     429: "Too many namespaces",
 }
 _EVERY_OPERATION = (400, 429)  # a malformed X-Apio-Sim-Namespace header; too many namespaces
-_QUERY = {
+_QUERY: dict[str, dict[str, Any]] = {
     "start": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "end": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},
@@ -60,7 +60,7 @@ def _operation(operation: "Operation") -> dict[str, Any]:
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     for name in operation.query:
         schema = _QUERY.get(name, {"$ref": f"#/components/schemas/journal-query/properties/{name}"})
-        parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": schema}
         if name in _QUERY_DESCRIPTIONS:
             parameter["description"] = _QUERY_DESCRIPTIONS[name]
         parameters.append(parameter)
