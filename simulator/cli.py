@@ -18,10 +18,13 @@ import yaml
 from simulator import __version__
 from simulator.client import SimulatorClient, SimulatorError
 from simulator.constants import (
+    BODY_TIMEOUT,
     BUILD_SECONDS,
     JOURNAL_BYTES,
+    KEEPALIVE_TIMEOUT,
     MAX_ALIAS_NODES,
     MAX_CALLS,
+    MAX_CONNECTIONS,
     MAX_FAULT_RULES,
     MAX_LOGINS,
     MAX_NESTING,
@@ -47,6 +50,10 @@ ENVIRONMENT = {
     "cors": "APIO_SIM_CORS",
     "journal_size": "APIO_SIM_JOURNAL_SIZE",
     "admin_token": "APIO_SIM_ADMIN_TOKEN",
+    "allowed_hosts": "APIO_SIM_ALLOWED_HOSTS",
+    "keepalive_timeout": "APIO_SIM_KEEPALIVE_TIMEOUT",
+    "body_timeout": "APIO_SIM_BODY_TIMEOUT",
+    "max_connections": "APIO_SIM_MAX_CONNECTIONS",
     "log_level": "APIO_SIM_LOG_LEVEL",
     "access_log": "APIO_SIM_ACCESS_LOG",
     "max_scenario_bytes": "APIO_SIM_MAX_SCENARIO_BYTES",
@@ -163,6 +170,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--admin-token", metavar="TOKEN", help="require 'Authorization: Bearer TOKEN' on /__sim/")
     serve.add_argument(
+        "--allowed-hosts",
+        metavar="NAMES",
+        help="Host names the control API answers on loopback besides localhost, 127.0.0.1 and ::1, "
+        "comma-separated, or * for any (on other addresses any Host is answered unless names are given)",
+    )
+    serve.add_argument(
+        "--keepalive-timeout",
+        type=_seconds,
+        default=KEEPALIVE_TIMEOUT,
+        metavar="S",
+        help=f"seconds an idle connection stays open (default {KEEPALIVE_TIMEOUT:g})",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=_seconds,
+        default=BODY_TIMEOUT,
+        metavar="S",
+        help=f"seconds a request body may take to arrive, then 408 (default {BODY_TIMEOUT:g})",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=_whole,
+        default=MAX_CONNECTIONS,
+        metavar="N",
+        help=f"connections open at once, beyond which 503; 0 for no cap (default {MAX_CONNECTIONS})",
+    )
+    serve.add_argument(
         "--log-level", choices=LOG_LEVELS, default="info", help="least severe log messages shown (default info)"
     )
     serve.add_argument("--quiet", "-q", action="store_true", help="log warnings and errors only")
@@ -245,6 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "journal_size": args.journal_size,
         "admin_token": args.admin_token,
         **{flag[2:].replace("-", "_"): getattr(args, flag[2:].replace("-", "_")) for flag, *_ in LIMIT_FLAGS},
+        "allowed_hosts": [name.strip() for name in (args.allowed_hosts or "").split(",") if name.strip()],
+        "keepalive_timeout": args.keepalive_timeout,
+        "body_timeout": args.body_timeout,
+        "max_connections": args.max_connections,
     }
     log_level = "warning" if args.quiet else args.log_level
     return stoppable(
@@ -354,8 +392,8 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
+    if not (math.isfinite(value) and 0 < value <= 86400):
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 86400 seconds, not {text!r}")
     return value
 
 

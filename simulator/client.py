@@ -149,8 +149,9 @@ class SimulatorClient:
         text = scenario if isinstance(scenario, str) else json.dumps(scenario)
         return self._call("PUT", "/scenario", raw=text.encode("utf-8"))
 
-    def export_scenario(self) -> dict[str, Any]:
-        return self._call("GET", "/scenario")
+    def export_scenario(self, passwords: bool = False) -> dict[str, Any]:
+        """The namespace's state as a scenario; the API users' passwords only with `passwords=True`."""
+        return self._call("GET", "/scenario?passwords=true" if passwords else "/scenario")
 
     def _call(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Any:
         headers = dict(self.headers)

@@ -32,6 +32,12 @@ JOURNAL_BYTES = 64 * 1024 * 1024
 """Bytes the journals of all namespaces keep together; the oldest entries anywhere go first."""
 MAX_LOGINS = 100_000
 """Sessions and tokens held at once by all namespaces together."""
+KEEPALIVE_TIMEOUT = 15.0
+"""Seconds an idle connection stays open (aiohttp's own default is an hour)."""
+BODY_TIMEOUT = 30.0
+"""Seconds a request's body may take to arrive once its headers are in; then 408 and the connection closes."""
+MAX_CONNECTIONS = 900
+"""Connections open at once; beyond, a new one is answered 503 and closed (below a 1,024-descriptor limit)."""
 
 JOURNAL_SIZE = 1000
 """Requests each namespace's journal keeps by default."""

@@ -25,7 +25,7 @@ _ERRORS = {
     429: "Too many namespaces",
 }
 _EVERY_OPERATION = (400, 429)  # a malformed X-Apio-Sim-Namespace header; too many namespaces
-_QUERY = {
+_QUERY: dict[str, dict[str, Any]] = {
     "start": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "end": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "last": {
@@ -34,6 +34,13 @@ _QUERY = {
     },
     "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},
     "bucket": {"$ref": "#/components/schemas/series/$defs/bucket"},
+    "passwords": {"$ref": "#/components/schemas/scenario-query/properties/passwords"},
+}
+_QUERY_DESCRIPTIONS = {
+    "start": "Not with a body: the range is either the body's statisticsRange or the query string.",
+    "end": "Not with a body, nor with last.",
+    "last": "Not with a body, nor with start or end.",
+    "passwords": "true: the API users' passwords as they are; else each is a placeholder.",
 }
 
 
@@ -57,7 +64,10 @@ def _operation(operation: "Operation") -> dict[str, Any]:
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     for name in operation.query:
         schema = _QUERY.get(name, {"$ref": f"#/components/schemas/journal-query/properties/{name}"})
-        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": schema}
+        if name in _QUERY_DESCRIPTIONS:
+            parameter["description"] = _QUERY_DESCRIPTIONS[name]
+        parameters.append(parameter)
     responses: dict[str, Any] = {str(operation.status): {"description": "OK", "content": _body(operation.answer)}}
     if operation.answer == "scenario":  # ?format=yaml answers the same document in YAML
         responses["200"]["content"]["application/yaml"] = {"schema": {"$ref": "#/components/schemas/scenario"}}
@@ -65,6 +75,7 @@ def _operation(operation: "Operation") -> dict[str, Any]:
         responses[str(status)] = {"description": _ERRORS[status], "content": _body("error")}
     document: dict[str, Any] = {
         "summary": operation.summary,
+        **({"description": operation.description} if operation.description else {}),
         "operationId": f"{operation.method.lower()}{_operation_name(operation.path)}",
         "tags": list(operation.tags),
         "parameters": parameters,

@@ -40,6 +40,7 @@ class Operation:
     status: int = 200
     query: tuple[str, ...] = ()
     tags: tuple[str, ...] = ("APIO",)
+    description: str | None = None  # what the summary cannot say (the OpenAPI operation's description)
 
     @property
     def area(self) -> str:
@@ -61,6 +62,11 @@ CORE = "/api/v01/p1/tenants/{tenant_id}/groups/{group_id}/services/call_centers/
 """APIO core serves the gateway's /api/v1/... paths under /api/v01/p{id}/...; the simulator is proxy 1."""
 
 _EMULATED_ERRORS = (400, 401, 403, 404, 413, 416)
+STATISTICS_EXCLUSIVE = (
+    "The range comes from the body (`statisticsRange`) or from the query string (`start` and `end`, or "
+    '`last`), never both: a request with a body and any of them is refused with 400 "Give the statistics '
+    'range in the body or in the query string, not both."; `last` goes with neither `start` nor `end`.'
+)
 _JOURNAL_QUERY = ("endpoint", "method", "status", "tenant", "group", "callCenter", "since", "until")
 
 
@@ -105,6 +111,7 @@ def _call_center_operations(prefix: str, security: str, tag: str) -> list[Operat
             journal="statistics",
             query=("start", "end", "last"),
             tags=(tag,),
+            description=STATISTICS_EXCLUSIVE,
         ),
     ]
 
@@ -236,7 +243,7 @@ OPERATIONS: tuple[Operation, ...] = (
         handlers.export_scenario,
         "The namespace's state as a scenario file (JSON, or YAML with format=yaml)",
         "scenario",
-        query=("format",),
+        query=("format", "passwords"),
     ),
     _control(
         "PUT",

@@ -5,12 +5,19 @@ aiohttp answers a request it cannot parse (control bytes in a header, a request 
 bytes, a malformed Content-Length, a garbage method) before any middleware runs, with a text/plain or HTML
 400. This runner's server answers those with `{"details": ...}` instead; aiohttp still logs and closes the
 connection as it always does.
+
+Connection hygiene: an idle connection is closed after `keepalive_timeout` seconds; beyond
+`max_connections` open at once a new one is answered 503 and closed before it is read, so idle clients
+cannot use up the descriptors; and running out of them anyway ("socket.accept() out of system resource",
+which asyncio reports at every attempt) is logged once per `ACCEPT_ERROR_INTERVAL`.
 """
 
 import asyncio
 import json
+import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection
 from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
@@ -20,16 +27,40 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
-from simulator.constants import INTERNAL_ERROR_MESSAGE
+from simulator.constants import INTERNAL_ERROR_MESSAGE, KEEPALIVE_TIMEOUT, MAX_CONNECTIONS
 from simulator.model import Scenario
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 NOT_HTTP = "The request is not valid HTTP."
 INTERNAL = INTERNAL_ERROR_MESSAGE
+TOO_MANY_CONNECTIONS = "Too many connections are open; try again when one closes."
+ACCEPT_ERROR_INTERVAL = 10.0
+"""Seconds between two log lines about failing to accept connections (out of file descriptors)."""
+
+
+def _refusal(details: str) -> bytes:
+    body = json.dumps({"details": details}).encode()
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 class _JsonErrorRequestHandler(RequestHandler):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        limit = getattr(self._manager, "max_connections", 0)
+        if limit and self._manager is not None and len(self._manager.connections) >= limit:
+            self._manager = None  # never counted: connection_lost has nothing to undo
+            self._force_close = True  # whatever the client sends is not read
+            transport.write(_refusal(TOO_MANY_CONNECTIONS))  # type: ignore[attr-defined]
+            transport.close()  # once the answer is out
+            return
+        super().connection_made(transport)
+
     def handle_error(
         self, request: BaseRequest, status: int = 500, exc: BaseException | None = None, message: str | None = None
     ) -> web.StreamResponse:
@@ -41,17 +72,54 @@ class _JsonErrorRequestHandler(RequestHandler):
 
 
 class _JsonErrorServer(web.Server):
+    max_connections = 0  # 0: no cap
+
     def __call__(self) -> RequestHandler:
         return _JsonErrorRequestHandler(self, loop=self._loop, **self._kwargs)
 
 
 class AppRunner(web.AppRunner):
-    """An aiohttp AppRunner whose connections answer unparseable requests with JSON."""
+    """An aiohttp AppRunner whose connections answer unparseable requests with JSON, at most
+    `max_connections` at once (0: no cap)."""
+
+    def __init__(self, app: web.Application, *, max_connections: int = 0, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._max_connections = max_connections
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()
         server.__class__ = _JsonErrorServer  # same object and state; only the handler it builds differs
+        server.max_connections = self._max_connections  # type: ignore[attr-defined]
         return server
+
+
+class AcceptErrorLog:
+    """A loop exception handler that logs accept failures once per `interval` seconds, with how many
+    there were; every other exception goes on to the handler that was there before."""
+
+    def __init__(self, previous: Any, interval: float = ACCEPT_ERROR_INTERVAL) -> None:
+        self.previous = previous
+        self.interval = interval
+        self._last: float | None = None
+        self._since = 0
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if "out of system resource" not in str(context.get("message", "")):
+            if self.previous is not None:
+                self.previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+            return
+        self._since += 1
+        now = time.monotonic()
+        if self._last is None or now - self._last >= self.interval:
+            log.error(
+                "cannot accept connections (%s): %d failure(s) since the last report; "
+                "raise the descriptor limit or lower --max-connections",
+                context.get("exception"),
+                self._since,
+            )
+            self._last, self._since = now, 0
 
 
 class SimulatorServer:
@@ -61,6 +129,11 @@ class SimulatorServer:
     loop, for synchronous callers such as the pytest plugin; `await astart()`/`astop()` (or `async with`)
     run it in the caller's loop, as `apio-sim serve` does. `scenario` is a built `Scenario`, a file, or
     None for the shipped default; `options` are those of `create_app`.
+
+    `keepalive_timeout`: seconds an idle connection stays open; `max_connections` (0: no cap): open at
+    once, beyond which a new one is answered 503 and closed. `allowed_hosts`: `Host` names the control API
+    answers besides localhost, 127.0.0.1 and ::1 when listening on loopback (DNS rebinding); listening on
+    any other address, any Host is answered unless names are given here.
     """
 
     def __init__(
@@ -72,6 +145,9 @@ class SimulatorServer:
         seed: int | None = None,
         access_log: bool = False,
         shutdown_timeout: float = 60.0,
+        keepalive_timeout: float = KEEPALIVE_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
+        allowed_hosts: Collection[str] = (),
         **options: Any,
     ) -> None:
         from simulator.app import create_app
@@ -83,7 +159,13 @@ class SimulatorServer:
         self.scenario = scenario
         self.host = host
         self.port = port
+        from simulator.control.access import is_loopback
+
+        if is_loopback(host) or allowed_hosts:
+            options["allowed_hosts"] = list(allowed_hosts)
         self.app = create_app(scenario, **options)
+        self._keepalive_timeout = keepalive_timeout
+        self._max_connections = max_connections
         self._access_log = access_log
         self._shutdown_timeout = shutdown_timeout  # what aiohttp waits for requests in flight when stopped
         self._runner: AppRunner | None = None
@@ -114,9 +196,16 @@ class SimulatorServer:
     # In the caller's event loop
 
     async def astart(self) -> Self:
-        kwargs: dict[str, Any] = {"shutdown_timeout": self._shutdown_timeout}
+        kwargs: dict[str, Any] = {
+            "shutdown_timeout": self._shutdown_timeout,
+            "keepalive_timeout": self._keepalive_timeout,
+            "max_connections": self._max_connections,
+        }
         if not self._access_log:
             kwargs["access_log"] = None
+        loop = asyncio.get_running_loop()
+        if not isinstance(loop.get_exception_handler(), AcceptErrorLog):
+            loop.set_exception_handler(AcceptErrorLog(loop.get_exception_handler()))
         self._runner = AppRunner(self.app, **kwargs)
         await self._runner.setup()
         try:

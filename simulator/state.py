@@ -271,6 +271,16 @@ class Simulator:
         self._namespaces[name] = created
         return created
 
+    def current(self, namespace: Namespace) -> Namespace:
+        """`namespace`, if it is still the one of its name: a reset, a load or a drop replaces the object."""
+        if self._namespaces.get(namespace.name) is not namespace:
+            raise HttpError(
+                409,
+                f"The namespace {namespace.name} was reset, reloaded or deleted while this request waited; "
+                "the request was not acted on.",
+            )
+        return namespace
+
     def namespaces(self) -> list[Namespace]:
         return list(self._namespaces.values())
 

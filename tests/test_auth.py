@@ -489,10 +489,14 @@ async def test_another_origin_gets_no_cors_headers(make_client):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-async def test_a_star_allows_any_origin_by_echoing_it(make_client):
-    client = await make_client(login=None, cors_origins=["*"])
+async def test_a_star_allows_any_origin_without_credentials(make_client):
+    client = await make_client(login=None, cors_origins=["*", PORTAL])
     response = await preflight(client, "http://anything.test")
-    assert response.headers["Access-Control-Allow-Origin"] == "http://anything.test"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    named = await preflight(client, PORTAL)  # an origin named beside the star keeps its credentials
+    assert named.headers["Access-Control-Allow-Origin"] == PORTAL
+    assert named.headers["Access-Control-Allow-Credentials"] == "true"
 
 
 async def test_without_cors_no_preflight_is_answered(make_client):

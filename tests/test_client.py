@@ -6,6 +6,7 @@ import urllib.request
 import pytest
 
 from simulator.client import SimulatorClient, SimulatorError
+from simulator.control.handlers import HIDDEN_PASSWORD
 from tests.conftest import DEFAULT_SCENARIO, WORKED_EXAMPLE
 from tests.test_cli import start, stop
 from tests.test_control_faults import ACTION_FORMAT
@@ -79,7 +80,8 @@ def test_namespaces(sim, server):
 
 
 def test_scenario_export_and_load(sim):
-    exported = sim.export_scenario()
+    assert {user["password"] for user in sim.export_scenario().get("apiUsers", [])} <= {HIDDEN_PASSWORD}
+    exported = sim.export_scenario(passwords=True)
     assert exported["name"] == "worked-example"
     assert sim.load_scenario(exported)["name"] == "worked-example"
     assert sim.load_scenario(WORKED_EXAMPLE.read_text())["calls"] == 5

@@ -4,6 +4,8 @@ import pytest
 
 from tests.conftest import CC1, cc_path
 
+JSON = {"Content-Type": "application/json"}
+
 DATE_TIME = (
     "must be an ISO 8601 date-time with seconds and an offset, such as 2021-03-01T00:00:00+01:00"
     " or 2021-03-01T00:00:00Z."
@@ -108,7 +110,7 @@ async def test_token_expiry_follows_the_clock(make_client):
     ],
 )
 async def test_a_bad_clock_change_is_refused_and_nothing_changes(example, raw, status, body):
-    response = await example.put("/__sim/clock", data=raw)
+    response = await example.put("/__sim/clock", data=raw, headers=JSON)
     assert response.status == status
     assert await response.json() == body
     assert await (await example.get("/__sim/clock")).json() == {"now": "2021-02-01T12:00:00Z", "frozen": True}

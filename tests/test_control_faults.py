@@ -9,6 +9,8 @@ import yaml
 
 from tests.conftest import CC1, WORKED_EXAMPLE, cc_path
 
+JSON = {"Content-Type": "application/json"}
+
 STATISTICS = cc_path(*CC1, "statistics")
 REPORTING = cc_path(*CC1, "instance_statistics_reporting")
 ACTION_FORMAT = (
@@ -314,7 +316,7 @@ async def test_a_scenario_brings_its_faults_and_reset_restores_them(make_client)
 )
 async def test_a_bad_rule_is_refused_and_nothing_changes(example, raw, status, body):
     await add_fault(example, {"action": "http-500", "match": {"tenant": "nobody"}})
-    response = await example.post("/__sim/faults", data=raw)
+    response = await example.post("/__sim/faults", data=raw, headers=JSON)
     assert response.status == status
     assert await response.json() == body
     assert [rule["id"] for rule in await faults(example)] == ["f1"]

@@ -10,19 +10,22 @@ from simulator.app import create_app
 from simulator.scenario import content_hash, load_scenario, parse_scenario
 from tests.conftest import BASIC, CC1, DEFAULT_SCENARIO, WORKED_EXAMPLE, cc_path, namespace_of
 
+YAML = {"Content-Type": "application/yaml"}
+
 STATISTICS = cc_path(*CC1, "statistics")
 REPORTING = cc_path(*CC1, "instance_statistics_reporting")
 RANGE = {"statisticsRange": {"start": "2021-02-01T10:00:00Z", "end": "2021-02-01T11:00:00Z"}}
 
 
 async def export(client) -> dict:
-    response = await client.get("/__sim/scenario")
+    """The export with the passwords, as a round trip needs them."""
+    response = await client.get("/__sim/scenario?passwords=true")
     assert response.status == 200, await response.text()
     return await response.json()
 
 
 async def load(client, text: str | bytes):
-    return await client.put("/__sim/scenario", data=text if isinstance(text, bytes) else text.encode())
+    return await client.put("/__sim/scenario", data=text if isinstance(text, bytes) else text.encode(), headers=YAML)
 
 
 async def test_health_names_the_scenario(example):
@@ -71,7 +74,7 @@ async def test_the_export_carries_settings_clock_and_faults_and_loads_back_ident
 
 
 async def test_the_export_can_be_yaml(example):
-    response = await example.get("/__sim/scenario?format=yaml")
+    response = await example.get("/__sim/scenario?format=yaml&passwords=true")
     assert response.content_type == "application/yaml"
     assert yaml.safe_load(await response.text()) == await export(example)
 
@@ -90,7 +93,7 @@ async def test_loading_a_yaml_scenario_replaces_the_current_one(example):
 async def test_loading_a_scenario_changes_the_request_namespace_only(example):
     a = {"X-Apio-Sim-Namespace": "a"}
     await example.put(REPORTING, json={"generateDailyReport": True}, headers={"X-Apio-Sim-Namespace": "b"})
-    response = await example.put("/__sim/scenario", data=DEFAULT_SCENARIO.read_text().encode(), headers=a)
+    response = await example.put("/__sim/scenario", data=DEFAULT_SCENARIO.read_text().encode(), headers={**a, **YAML})
     assert (response.status, (await response.json())["name"]) == (200, "default")
     names = [n["name"] for n in (await (await example.get("/__sim/namespaces")).json())["namespaces"]]
     assert names == ["default", "b", "a"]
@@ -106,7 +109,7 @@ async def test_loading_a_scenario_changes_the_request_namespace_only(example):
 async def test_reset_returns_a_namespace_to_the_scenario_loaded_into_it(make_client):
     client = await make_client(DEFAULT_SCENARIO)  # on real time: no start-up clock overrides the scenario's
     a = {"X-Apio-Sim-Namespace": "a"}
-    await client.put("/__sim/scenario", data=WORKED_EXAMPLE.read_bytes(), headers=a)
+    await client.put("/__sim/scenario", data=WORKED_EXAMPLE.read_bytes(), headers={**a, **YAML})
     await client.put(REPORTING, json={"collectionPeriodMinutes": 60}, headers=a)
     await client.put("/__sim/clock", json={"advance": "PT1H"}, headers=a)
     assert (await client.post("/__sim/reset", headers=a)).status == 200
@@ -144,7 +147,7 @@ async def test_the_scenario_cache_is_bounded(make_client):
 
 
 async def load_into(client, text: str, namespace: str):
-    return await client.put("/__sim/scenario", data=text.encode(), headers={"X-Apio-Sim-Namespace": namespace})
+    return await client.put("/__sim/scenario", data=text.encode(), headers={"X-Apio-Sim-Namespace": namespace, **YAML})
 
 
 @pytest.mark.parametrize(

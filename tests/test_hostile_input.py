@@ -166,14 +166,14 @@ async def test_a_scenario_loaded_over_http_reads_whole_floats_as_integers(exampl
     document = await (await example.get("/__sim/scenario")).json()
     call_center = document["tenants"][0]["groups"][0]["callCenters"][0]
     call_center["reporting"] = {"generateDailyReport": False, "collectionPeriodMinutes": 15.5}
-    refused = await example.put("/__sim/scenario", data=json.dumps(document))
+    refused = await example.put("/__sim/scenario", json=document)
     assert (refused.status, await refused.json()) == (
         400,
         invalid("scenario: tenants[0].groups[0].callCenters[0].reporting.collectionPeriodMinutes must be an integer."),
     )
     assert await settings(example) == UNCHANGED
     call_center["reporting"]["collectionPeriodMinutes"] = 15.0
-    loaded = await example.put("/__sim/scenario", data=json.dumps(document))
+    loaded = await example.put("/__sim/scenario", json=document)
     assert loaded.status == 200, await loaded.text()
     assert await settings(example) == {"generateDailyReport": False, "collectionPeriodMinutes": 15}
     exported = (await (await example.get("/__sim/scenario")).json())["tenants"][0]["groups"][0]["callCenters"][0]

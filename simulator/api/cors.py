@@ -10,10 +10,12 @@ DEFAULT_HEADERS = "Authorization, Content-Type"
 
 
 def cors_middleware(origins: Collection[str]) -> Middleware:
-    """Answer preflights and mark responses for `origins` ("*" allows any origin), with credentials.
+    """Answer preflights and mark responses for `origins` ("*" allows any origin).
 
-    Credentials (the sessionid cookie, Authorization) rule out a literal "*" in the answer, so the
-    caller's origin is echoed. A preflight from another origin goes on to routing and gets its 405.
+    An origin named in `origins` gets credentials (the sessionid cookie, Authorization): its origin is
+    echoed with `Access-Control-Allow-Credentials`. "*" never goes with credentials, or any page on the
+    web could act with a visitor's session: other origins get `Access-Control-Allow-Origin: *` only. A
+    preflight from an origin not allowed goes on to routing and gets its 405.
     """
     any_origin = "*" in origins
 
@@ -31,9 +33,12 @@ def cors_middleware(origins: Collection[str]) -> Middleware:
             response.headers["Access-Control-Max-Age"] = "600"
         else:
             response = await handler(request)
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Credentials"] = "true"
-        response.headers.add("Vary", "Origin")
+        if origin in origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Credentials"] = "true"
+            response.headers.add("Vary", "Origin")
+        else:
+            response.headers["Access-Control-Allow-Origin"] = "*"
         return response
 
     return cors

@@ -209,12 +209,21 @@ def duration_micros(value: float | str) -> int:
 # Scenario and reset
 
 
+HIDDEN_PASSWORD = "(hidden: GET /__sim/scenario?passwords=true shows it)"
+"""What an export says in place of each API user's password, unless asked: a page or a log that gets the
+export does not get the logins."""
+
+
 async def export_scenario(request: web.Request) -> web.StreamResponse:
-    """The namespace's current state as a scenario file that, loaded again, behaves the same."""
+    """The namespace's current state as a scenario file that, loaded again, behaves the same (with
+    `passwords=true`; without, each password is a placeholder)."""
     namespace = state_of(request)
     query = {name: request.query[name] for name in request.query}
     namespace.schemas.require("scenario-query", query)
     document = export_document(namespace)
+    if query.get("passwords") != "true":
+        for user in document.get("apiUsers", []):
+            user["password"] = HIDDEN_PASSWORD
     if query.get("format", "json") == "yaml":
         namespace.schemas.require("scenario", document)
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)

@@ -17,7 +17,8 @@ async function api(method, path, body, raw) {
   const init = {method, headers};
   if (body !== undefined) {
     init.body = raw ? body : JSON.stringify(body);
-    if (!raw) headers["Content-Type"] = "application/json";
+    // A scenario file goes as YAML (JSON is YAML too): the control API refuses text/plain from pages.
+    headers["Content-Type"] = raw ? "application/yaml" : "application/json";
   }
   const response = await fetch(path, init);
   const text = await response.text();

@@ -1,0 +1,123 @@
+"""Connection hygiene over real sockets: idle and half-sent requests are closed, the number of open
+connections is capped with a clean refusal, the Host allow-list of a loopback server, and accept errors
+logged once per interval. Small configured timeouts; each test checks what happened, never how long."""
+
+import json
+import logging
+import socket
+
+import pytest
+
+from simulator.server import AcceptErrorLog, SimulatorServer
+from tests.conftest import CC1, WORKED_EXAMPLE, cc_path
+
+WAIT = 20  # a socket timeout far above the configured ones: reached only if the server never acts
+
+
+def connect(server: SimulatorServer) -> socket.socket:
+    host, port = server.addresses[0]
+    sock = socket.create_connection((host, port), timeout=WAIT)
+    return sock
+
+
+def read_all(sock: socket.socket) -> bytes:
+    """Everything until the server closes the connection."""
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def answer(raw: bytes) -> tuple[int, dict]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), json.loads(body)
+
+
+def request(path: str, host: str = "127.0.0.1", body: bytes = b"", length: int | None = None, method: str = "GET"):
+    length = len(body) if length is None else length
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+@pytest.fixture
+def server():
+    with SimulatorServer(WORKED_EXAMPLE, keepalive_timeout=0.2, body_timeout=0.2, max_connections=3) as running:
+        yield running
+
+
+def test_an_idle_connection_is_closed(server):
+    with connect(server) as sock:
+        sock.sendall(request("/__sim/health"))
+        raw = read_all(sock)  # answered, then closed once idle (it would stay for ever otherwise)
+    assert raw.startswith(b"HTTP/1.1 200 ")
+
+
+@pytest.mark.parametrize(
+    "path", ["/__sim/clock", cc_path(*CC1, "instance_statistics_reporting")], ids=["control", "emulated"]
+)
+def test_a_body_shorter_than_promised_is_answered_408_and_closed(server, path):
+    with connect(server) as sock:
+        sock.sendall(request(path, body=b'{"adv', length=100, method="PUT"))
+        status, body = answer(read_all(sock))
+    assert (status, body) == (408, {"details": "The request body did not arrive within 0.2 s."})
+    assert server.call(lambda simulator: len(simulator.namespaces())) == 1
+
+
+def test_beyond_the_cap_a_connection_is_refused_with_503(server):
+    held = [connect(server) for _ in range(3)]
+    try:
+        for sock in held:  # each answered: the server counts it as open
+            sock.sendall(request("/__sim/health").replace(b"HTTP/1.1\r\n", b"HTTP/1.1\r\nConnection: keep-alive\r\n"))
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+        with connect(server) as extra:
+            raw = read_all(extra)
+        assert raw.startswith(b"HTTP/1.1 503 ")
+        assert answer(raw) == (503, {"details": "Too many connections are open; try again when one closes."})
+    finally:
+        for sock in held:
+            sock.close()
+    for _ in range(200):  # once the server has seen them close, connections are accepted again
+        with connect(server) as sock:
+            try:
+                sock.sendall(request("/__sim/health"))
+                if read_all(sock).startswith(b"HTTP/1.1 200 "):
+                    break
+            except ConnectionResetError:  # still refused: the 503 came before the request was read
+                continue
+    else:
+        raise AssertionError("no connection was accepted again")
+
+
+def test_a_loopback_server_answers_its_own_names_and_the_allowed_ones():
+    with SimulatorServer(WORKED_EXAMPLE, allowed_hosts=["sim.test"]) as running:
+        for host, status in (("localhost:1", 200), ("sim.test", 200), ("rebound.evil.test", 403)):
+            with connect(running) as sock:
+                sock.sendall(request("/__sim/health", host=host).replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+                assert answer(read_all(sock))[0] == status, host
+
+
+def test_an_any_address_server_answers_any_host():
+    with SimulatorServer(WORKED_EXAMPLE, host="0.0.0.0") as running:
+        port = running.addresses[0][1]
+        with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
+            sock.sendall(
+                request("/__sim/health", host="apio-sim:8080").replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+            )
+            assert answer(read_all(sock))[0] == 200
+
+
+def test_accept_errors_are_logged_once_per_interval(caplog):
+    passed_on = []
+    handler = AcceptErrorLog(lambda loop, context: passed_on.append(context), interval=3600)
+    context = {"message": "socket.accept() out of system resource", "exception": OSError(24, "Too many open files")}
+    with caplog.at_level(logging.ERROR, logger="simulator.server"):
+        for _ in range(500):
+            handler(None, context)  # type: ignore[arg-type]
+        handler(None, {"message": "something else"})  # type: ignore[arg-type]
+    lines = [record.getMessage() for record in caplog.records if record.name == "simulator.server"]
+    assert len(lines) == 1 and "1 failure(s)" in lines[0]
+    assert passed_on == [{"message": "something else"}]
+    handler.interval = 0
+    with caplog.at_level(logging.ERROR, logger="simulator.server"):
+        handler(None, context)  # type: ignore[arg-type]
+    assert "500 failure(s)" in caplog.records[-1].getMessage()  # the 499 unlogged ones are counted
