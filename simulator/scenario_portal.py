@@ -10,12 +10,12 @@ from typing import Any
 
 from simulator.model import (
     DEFAULT_QUEUE_LENGTH,
+    LEVEL_NAMES,
     CallCenterProfile,
     CoreAccount,
     Gateway,
     HuntPolicy,
     Level,
-    LEVEL_NAMES,
     RoutingType,
     Tenant,
 )
@@ -58,7 +58,8 @@ class PortalFields:
             if key in keys:
                 self._problem(
                     (*path, "name"),
-                    f"names the same gateway as {format_path(keys[key])} once lower-cased without dots and spaces ({key!r}).",
+                    f"names the same gateway as {format_path(keys[key])}"
+                    f" once lower-cased without dots and spaces ({key!r}).",
                 )
             else:
                 keys[key] = path
