@@ -23,7 +23,6 @@ from simulator.model import (
     AuthSettings,
     CallCenter,
     CallCenterKey,
-    Gateway,
     Group,
     Level,
     Scenario,
@@ -213,16 +212,22 @@ def core_health() -> dict[str, Any]:
     return {"status": "OK", "demo": False}
 
 
-def gateway_prefix(scenario: Scenario, path: str) -> tuple[Gateway | None, str] | None:
-    """The gateway whose prefix starts `path` and the gateway path after it (`/tenants/...`).
+GATEWAY_API = "/api/v1"
 
-    The legacy sync prefix gives no gateway; a path under neither gives None (a JSON 404 to answer).
+
+def gateway_path(scenario: Scenario, path: str) -> str | None:
+    """The gateway path (`/api/v1/tenants/...`) that a path under a proxy prefix stands for, or None.
+
+    A gateway's prefix stands for `/api/v1` (`/api/v01/p5/tenants/` is `/api/v1/tenants/`); the legacy
+    sync prefix is followed by the whole gateway path (`/api/v01/apio/sync/api/v1/tenants/`). None: no
+    known prefix, a JSON 404 to answer.
     """
     for gateway in scenario.gateways:
         if path == gateway.path or path.startswith(gateway.path + "/"):
-            return gateway, path[len(gateway.path) :]
-    if path == SYNC_PREFIX or path.startswith(SYNC_PREFIX + "/"):
-        return None, path[len(SYNC_PREFIX) :]
+            return GATEWAY_API + path[len(gateway.path) :]
+    rest = path[len(SYNC_PREFIX) :] if path.startswith(SYNC_PREFIX + "/") else ""
+    if rest == GATEWAY_API or rest.startswith(GATEWAY_API + "/"):
+        return rest
     return None
 
 
