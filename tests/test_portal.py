@@ -8,8 +8,10 @@ import pytest
 from simulator import portal
 from simulator.auth import NO_RIGHTS
 from simulator.errors import Forbidden, NotFound
+from simulator.generator import Traffic
 from simulator.instants import seconds
 from simulator.model import (
+    DEFAULT_QUEUE_LENGTH,
     ApiUser,
     AuthSettings,
     CallCenterKey,
@@ -132,6 +134,14 @@ def test_a_generating_call_center_takes_its_queue_length_from_generate():
         parse_scenario(same, "portal.yaml").call_centers()[CallCenterKey("t", "h", "gen@x.test")].profile.queue_length
         == 4
     )
+
+
+def test_the_default_queue_length_is_the_generators():
+    traffic = Traffic.from_document({"from": "2021-03-01", "to": "2021-03-02"}, ["a@x.test"])
+    assert traffic.queue_length == DEFAULT_QUEUE_LENGTH == 10
+    document = changed(("tenants", 0, "groups", 1, "callCenters", 0, "generate", "queueLength"), None)
+    profile = parse_scenario(document, "portal.yaml").call_centers()[CallCenterKey("t", "h", "gen@x.test")].profile
+    assert profile.queue_length == DEFAULT_QUEUE_LENGTH
 
 
 def test_a_queue_length_that_contradicts_generate_is_refused():
