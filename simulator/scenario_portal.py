@@ -5,6 +5,7 @@ the loader calls these with a schema-valid document and its `problem` function, 
 cannot check (repeats across items, fields that must agree).
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,16 @@ from simulator.model import (
 from simulator.schemas import format_path
 
 Place = tuple[str | int, ...]
+
+# Formats the schema leaves to the loader: patterns there would slow the conformance fuzzer down too much.
+FORMATS: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"[^@\s]+@[^@\s]+"),
+    "uiProfile": re.compile(r"\S+"),
+    "token": re.compile(r"[A-Za-z0-9._~+-]+"),
+    "timeZone": re.compile(r"\S+"),
+    "phoneNumber": re.compile(r"\+?[0-9-]+"),
+    "extension": re.compile(r"[0-9]+"),
+}
 DEFAULT_GATEWAYS = (Gateway("APIO", 1),)
 NAME_LENGTH = 30  # BroadWorks' limit on a service instance's name and calling line id names
 
@@ -37,6 +48,14 @@ class PortalFields:
     def __init__(self, problem: Callable[[Place, str], None]) -> None:
         self._problem = problem
         self._tokens: dict[str, Place] = {}
+
+    def check_formats(self, data: dict[str, Any], path: Place) -> None:
+        for key, pattern in FORMATS.items():
+            if isinstance(data.get(key), str) and pattern.fullmatch(data[key]) is None:
+                self._problem((*path, key), "has an invalid format.")
+        for m, module in enumerate(data.get("modules", [])):
+            if FORMATS["uiProfile"].fullmatch(module) is None:
+                self._problem((*path, "modules", m), "has an invalid format.")
 
     def gateways(self, data: dict[str, Any]) -> tuple[Gateway, ...]:
         if "gateways" not in data:
@@ -67,6 +86,7 @@ class PortalFields:
         return tuple(gateways)
 
     def core_account(self, data: dict[str, Any], path: Place, tenants: dict[str, Tenant]) -> CoreAccount:
+        self.check_formats(data, path)
         first_name, last_name = data.get("firstName"), data.get("lastName")
         if LEVEL_NAMES[data["level"]] == Level.USER:
             # An end user is a BroadWorks user: their names are the default.
@@ -95,6 +115,7 @@ class PortalFields:
         )
 
     def call_center_profile(self, data: dict[str, Any], path: Place) -> CallCenterProfile:
+        self.check_formats(data, path)
         name = data.get("name", data["id"].split("@")[0][:NAME_LENGTH])
         generated = data.get("generate", {}).get("queueLength")
         queue_length = data.get("queueLength", generated if generated is not None else DEFAULT_QUEUE_LENGTH)
