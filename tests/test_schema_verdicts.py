@@ -20,6 +20,7 @@ from simulator.resources import scenarios_dir
 from simulator.scenario import load_scenario
 from simulator.schemas import SchemaStore
 from simulator.statistics import compute_statistics
+from tests.portal_corpus import portal_corpus
 
 STORE = SchemaStore()
 
@@ -91,6 +92,7 @@ VALID = {
     "scenario-loaded": [SUMMARY],
     "scenario-query": [{"format": "yaml"}],
 }
+VALID.update(portal_corpus())
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=12),
