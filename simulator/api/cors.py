@@ -10,12 +10,15 @@ DEFAULT_HEADERS = "Authorization, Content-Type"
 
 
 def cors_middleware(origins: Collection[str]) -> Middleware:
-    """Answer preflights and mark responses for `origins` ("*" allows any origin), with credentials.
+    """Answer preflights and mark responses for `origins`; "*" allows any other origin, without credentials.
 
-    Credentials (the sessionid cookie, Authorization) rule out a literal "*" in the answer, so the
-    caller's origin is echoed. A preflight from another origin goes on to routing and gets its 405.
+    An origin named in `origins` is echoed with Access-Control-Allow-Credentials: true, so a portal there
+    can log in with the sessionid cookie or send Authorization. Browsers refuse credentials with a "*"
+    answer, and granting them to every origin would let any page act as a logged-in user: "*" answers
+    "*" and no credentials. A preflight from another origin goes on to routing and gets its 405.
     """
     any_origin = "*" in origins
+    named = frozenset(origins) - {"*"}
 
     @web.middleware
     async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -31,8 +34,11 @@ def cors_middleware(origins: Collection[str]) -> Middleware:
             response.headers["Access-Control-Max-Age"] = "600"
         else:
             response = await handler(request)
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Credentials"] = "true"
+        if origin in named:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Credentials"] = "true"
+        else:
+            response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers.add("Vary", "Origin")
         return response
 
