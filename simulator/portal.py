@@ -18,6 +18,7 @@ from typing import Any
 from simulator.auth import NO_RIGHTS, check_rights, login_ids
 from simulator.errors import ApioError, Forbidden, NotFound
 from simulator.instants import Instant
+from simulator.statistics import compute_statistics
 from simulator.model import (
     ApiUser,
     AuthSettings,
@@ -315,6 +316,11 @@ def _agent_of(tenant: Tenant, user_id: str) -> Iterator[tuple[CallCenter, int]]:
                     yield call_center, position
 
 
+def _available(call_center: CallCenter, position: int, now: Instant) -> bool:
+    """Whether the agent at `position` is signed in at `now`: the statistics' own answer, live traffic included."""
+    return compute_statistics(call_center, now, now + 1, now).agents[position].available
+
+
 def user_call_centers(tenant: Tenant, user: User, now: Instant) -> dict[str, Any]:
     """GET .../groups/{group}/users/{user}/services/call_centers/: the call centers the user is an agent of.
 
@@ -324,7 +330,7 @@ def user_call_centers(tenant: Tenant, user: User, now: Instant) -> dict[str, Any
     entries = [
         {
             "serviceUserId": call_center.service_user_id,
-            "available": bool(call_center.index.available(now)[position]),
+            "available": _available(call_center, position, now),
             "phoneNumber": call_center.profile.phone_number,
             "extension": call_center.profile.extension,
             "type": str(call_center.type),
