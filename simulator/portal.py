@@ -18,7 +18,6 @@ from typing import Any
 from simulator.auth import NO_RIGHTS, check_rights, login_ids
 from simulator.errors import ApioError, Forbidden, NotFound
 from simulator.instants import Instant
-from simulator.statistics import compute_statistics
 from simulator.model import (
     ApiUser,
     AuthSettings,
@@ -30,6 +29,7 @@ from simulator.model import (
     Tenant,
     User,
 )
+from simulator.statistics import compute_statistics
 
 SYNC_PREFIX = "/api/v01/apio/sync"
 """The legacy proxy prefix of older APIO core GUIs: it serves the emulated API like every gateway's."""
