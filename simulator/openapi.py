@@ -26,7 +26,7 @@ _ERRORS = {
     429: "Too many namespaces",
 }
 _EVERY_OPERATION = (400, 429)  # a malformed X-Apio-Sim-Namespace header; too many namespaces
-_QUERY = {
+_QUERY: dict[str, dict[str, Any]] = {
     "start": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "end": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},

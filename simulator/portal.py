@@ -379,7 +379,7 @@ class BroadWorksError(ApioError):
     def __init__(self, status: int, code: int, message: str, errors: Sequence[OciError]) -> None:
         self._body = oci_error_body(code, message, errors)  # first: refuses an empty list
         super().__init__(message)
-        self.status = status
+        self.status = status  # type: ignore[misc]  # per instance, as HttpError does
         self.code = code
         self.errors = tuple(errors)
 
