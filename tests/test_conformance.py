@@ -42,5 +42,7 @@ def test_every_operation_conforms_to_the_openapi_document(tmp_path):
     finally:
         stop(server)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    operations = sum(len(methods) for methods in openapi_document()["paths"].values())
+    # Every operation of the document but the one that serves it, which schemathesis leaves out of its count.
+    paths = openapi_document()["paths"]
+    operations = sum(len(methods) for path, methods in paths.items() if path != "/openapi.json")
     assert f"Selected: {operations}/{operations}" in result.stdout
