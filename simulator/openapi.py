@@ -29,6 +29,10 @@ _EVERY_OPERATION = (400, 429)  # a malformed X-Apio-Sim-Namespace header; too ma
 _QUERY: dict[str, dict[str, Any]] = {
     "start": {"$ref": "#/components/schemas/common/$defs/dateTime"},
     "end": {"$ref": "#/components/schemas/common/$defs/dateTime"},
+    "last": {
+        "type": "string",
+        "description": "Simulator extension: the range of this ISO 8601 duration that ends now (PT1H, P1D).",
+    },
     "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},
     "last": {"type": "string", "minLength": 1, "description": "An ISO 8601 duration: the range that ends now"},
     "sign": {"type": "string", "description": "sha1: and the SHA-1 of the login's refresh token, in hex"},
