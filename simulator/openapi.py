@@ -34,7 +34,6 @@ _QUERY: dict[str, dict[str, Any]] = {
         "description": "Simulator extension: the range of this ISO 8601 duration that ends now (PT1H, P1D).",
     },
     "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},
-    "last": {"type": "string", "minLength": 1, "description": "An ISO 8601 duration: the range that ends now"},
     "sign": {"type": "string", "description": "sha1: and the SHA-1 of the login's refresh token, in hex"},
 }
 
