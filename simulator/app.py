@@ -30,6 +30,7 @@ from simulator.constants import (
     SCENARIO_CACHE_SIZE,
 )
 from simulator.control.access import control_access
+from simulator.control.dashboard import add_dashboard_routes
 from simulator.errors import ApioError, HttpError, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge
 from simulator.instants import Instant
 from simulator.model import Scenario
@@ -79,6 +80,7 @@ def create_app(
         app[SIMULATOR] = simulator  # a handler sees the application it is mounted in
     emulated[ENDPOINTS] = add_operations(apps, OPERATIONS)
     root.add_subapp(EMULATED_PREFIX, emulated)
+    add_dashboard_routes(control)
     root.add_subapp(CONTROL_PREFIX, control)
     return root
 

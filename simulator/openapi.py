@@ -34,6 +34,7 @@ _QUERY: dict[str, dict[str, Any]] = {
         "description": "Simulator extension: the range of this ISO 8601 duration that ends now (PT1H, P1D).",
     },
     "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},
+    "bucket": {"$ref": "#/components/schemas/series/$defs/bucket"},
     "sign": {"type": "string", "description": "sha1: and the SHA-1 of the login's refresh token, in hex"},
 }
 

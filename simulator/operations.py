@@ -17,7 +17,7 @@ from simulator.api import login, portal
 from simulator.api.reporting import get_reporting, put_reporting
 from simulator.api.statistics import get_statistics
 from simulator.constants import CONTROL_PREFIX
-from simulator.control import handlers
+from simulator.control import dashboard, handlers
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -356,6 +356,15 @@ OPERATIONS: tuple[Operation, ...] = (
         "Drop a namespace",
         "control-answer",
         errors=(400, 404),
+    ),
+    _control(
+        "GET",
+        "/call-centers/{tenant_id}/{group_id}/{call_center_id}/series",
+        dashboard.series,
+        "A call center's statistics per bucket (start, end, bucket=PT1H), their totals, and its waits",
+        "series",
+        errors=(400, 404),
+        query=("start", "end", "bucket"),
     ),
     Operation("GET", "/openapi.json", handlers.openapi, "This document", "openapi", tags=("Control",)),
 )

@@ -7,6 +7,7 @@ from openapi_spec_validator import validate
 
 from simulator.app import create_app
 from simulator.cli import main
+from simulator.control.dashboard import is_dashboard_file
 from simulator.openapi import openapi_document
 from simulator.operations import JOURNAL_ENDPOINTS, OPERATIONS
 from simulator.resources import schemas_dir
@@ -28,7 +29,7 @@ def served_routes(app) -> set[tuple[str, str]]:
             found |= served_routes(resource._app)
             continue
         for route in resource:
-            if route.method != "HEAD":
+            if route.method != "HEAD" and not is_dashboard_file(resource.canonical):  # the page is not JSON
                 found.add((route.method.lower(), resource.canonical.replace("{slash}", "").rstrip("/")))
     return found
 

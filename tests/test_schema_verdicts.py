@@ -14,11 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.api.statistics import render_statistics
+from simulator.control.dashboard import render_series
 from simulator.fake_scenario import Shape, build_document
 from simulator.instants import parse_date_time
 from simulator.resources import scenarios_dir
 from simulator.scenario import load_scenario
 from simulator.schemas import SchemaStore
+from simulator.series import compute_series, parse_bucket
 from simulator.statistics import compute_statistics
 from tests.portal_corpus import portal_corpus
 
@@ -30,6 +32,14 @@ def statistics_answer(start: str, end: str) -> dict:
     cc = next(iter(scenario.call_centers().values()))
     s, e = parse_date_time(start), parse_date_time(end)
     return render_statistics(s, e, compute_statistics(cc, s.instant, e.instant, scenario.frozen_now))
+
+
+def series_answer(start: str, end: str, bucket: str) -> dict:
+    scenario = load_scenario(scenarios_dir() / "worked-example.yaml")
+    cc = next(iter(scenario.call_centers().values()))
+    s, e = parse_date_time(start), parse_date_time(end)
+    computed = compute_series(cc, s.instant, e.instant, parse_bucket(bucket), scenario.frozen_now)
+    return render_series(s, e, bucket, computed)
 
 
 RULE = {"id": "f1", "match": {"endpoint": "statistics"}, "action": "http-429:5", "times": 2, "matched": 3, "hits": 1}
@@ -91,6 +101,10 @@ VALID = {
     "control-answer": [{"deleted": 2}, {"reset": "default"}],
     "scenario-loaded": [SUMMARY],
     "scenario-query": [{"format": "yaml"}],
+    "series": [
+        series_answer("2021-02-01T10:00:00Z", "2021-02-01T11:00:00Z", "PT15M"),
+        series_answer("2021-02-01T09:30:00.5+01:00", "2021-02-01T13:00:00+01:00", "PT1H"),
+    ],
 }
 VALID.update(portal_corpus())
 
