@@ -18,6 +18,7 @@ from aiohttp.typedefs import Handler, Middleware
 from simulator.api.cors import cors_middleware
 from simulator.api.faults import ENDPOINTS, faults_and_journal
 from simulator.api.guard import guarded
+from simulator.api.portal import known_gateway
 from simulator.api.respond import NAMESPACE, SIMULATOR, render_error, simulator_of
 from simulator.constants import (
     BODY_TIMEOUT,
@@ -134,6 +135,8 @@ def add_operations(apps: dict[str, web.Application], operations: Sequence[Operat
         handler = operation.handler
         if operation.rights and operation.security is not None:
             handler = guarded(handler, operation.security)
+        if operation.proxied:  # an unknown prefix is an unknown path: its 404 comes before any 401 or 403
+            handler = known_gateway(handler)
         route = resources[key].add_route(operation.method, handler)
         if operation.journal is not None:
             endpoints[route] = operation.journal

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from simulator.clock import Clock
@@ -155,6 +156,13 @@ class Credentials:
             del self._grants[key]
             self._budget.held -= 1
         return True
+
+    def end_login_named(self, kind: str, names: Callable[[str], bool]) -> bool:
+        """Log out the login of the first live `kind` credential that `names` accepts (a logout's `sign`)."""
+        for credential in [key for key, grant in self._grants.items() if grant.kind == kind and names(key)]:
+            if self.end_login(credential, kind):
+                return True
+        return False
 
     def _valid(self, credential: str, kind: str) -> _Grant | None:
         grant = self._grants.get(credential)

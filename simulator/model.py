@@ -110,6 +110,7 @@ class CallCenter:
     history: "History"
     live: "LiveTraffic | None" = None
     """Generated traffic on a rolling window of days (`generate: {last: ...}`), beside the fixed history."""
+    profile: "CallCenterProfile" = field(default_factory=lambda: CallCenterProfile())
 
     @property
     def calls(self) -> list[Call]:
@@ -182,6 +183,7 @@ class ApiUser:
     group_id: str | None = None
     user_id: str | None = None
     reseller: Reseller | None = None
+    core: "CoreAccount" = field(default_factory=lambda: CoreAccount())
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +209,8 @@ class Scenario:
     content_hash: str = ""
     seed: int = 0
     """Decided every generated history: the scenario's `seed`, or the one given on the command line."""
+    gateways: tuple["Gateway", ...] = field(default_factory=lambda: (Gateway("APIO", 1),))
+    """The gateways APIO core lists; each serves the emulated API under `/api/v01/p{prefix}/`."""
 
     def call_centers(self) -> dict[CallCenterKey, CallCenter]:
         return {
@@ -215,3 +219,71 @@ class Scenario:
             for group in tenant.groups.values()
             for cc_id, call_center in group.call_centers.items()
         }
+
+
+# What APIO portals read besides statistics (simulator.portal renders it): the user's APIO core account,
+# the gateways, and the call center's service instance. Every field has a default, so scenarios need none.
+
+
+class HuntPolicy(StrEnum):
+    CIRCULAR = "Circular"
+    REGULAR = "Regular"
+    SIMULTANEOUS = "Simultaneous"
+    UNIFORM = "Uniform"
+    WEIGHTED = "Weighted"
+
+
+class RoutingType(StrEnum):
+    PRIORITY_BASED = "Priority Based"
+    SKILL_BASED = "Skill Based"
+
+
+DEFAULT_QUEUE_LENGTH = 10
+"""The generator's default queue, so an instance never contradicts the traffic generated for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallCenterProfile:
+    """The call center's service instance, as GroupCallCenterGetInstanceRequest answers it."""
+
+    name: str = ""
+    cli_first_name: str = ""
+    cli_last_name: str = "Call Center"
+    language: str = "English"
+    time_zone: str = "Europe/Brussels"
+    phone_number: str = ""
+    extension: str = ""
+    policy: HuntPolicy = HuntPolicy.REGULAR
+    routing_type: RoutingType = RoutingType.PRIORITY_BASED
+    queue_length: int = DEFAULT_QUEUE_LENGTH
+    enable_reporting: bool = False
+    allow_agent_logoff: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CoreAccount:
+    """What APIO core keeps about an API user, beyond the level and scope the gateway checks."""
+
+    email: str | None = None
+    language: str = "en"
+    ui_profile: str | None = None
+    """None: by level (system, admin or user), the profiles of APIO core's own GUI."""
+    modules: tuple[str, ...] = ("provisioning",)
+    roles: tuple[str, ...] = ()
+    need_password_change: bool = False
+    first_name: str | None = None
+    last_name: str | None = None
+    token: str | None = None
+    """A long-lived machine-to-machine API token, when the user has one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gateway:
+    """A gateway as APIO core lists it: its name and the number of its proxy prefix."""
+
+    name: str
+    prefix: int
+
+    @property
+    def path(self) -> str:
+        return f"/api/v01/p{self.prefix}"

@@ -5,6 +5,7 @@ and answers which schema, and which errors it documents, is the table of `simula
 table that routes the server: the document cannot list a route the server lacks, nor miss one.
 """
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ _QUERY: dict[str, dict[str, Any]] = {
     },
     "format": {"$ref": "#/components/schemas/scenario-query/properties/format"},
     "bucket": {"$ref": "#/components/schemas/series/$defs/bucket"},
+    "sign": {"type": "string", "description": "sha1: and the SHA-1 of the login's refresh token, in hex"},
     "passwords": {"$ref": "#/components/schemas/scenario-query/properties/passwords"},
 }
 _QUERY_DESCRIPTIONS = {
@@ -61,6 +63,8 @@ def _operation(operation: "Operation") -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "string", "minLength": 1}
         if name == "name":  # the default namespace cannot be deleted
             schema["not"] = {"const": "default"}
+        elif name == "gateway":  # the number of a proxy prefix; only the scenario's gateways answer
+            schema = {"type": "string", "pattern": "^[1-9][0-9]{0,2}$", "examples": ["1"]}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     for name in operation.query:
         schema = _QUERY.get(name, {"$ref": f"#/components/schemas/journal-query/properties/{name}"})
@@ -90,11 +94,11 @@ def _operation(operation: "Operation") -> dict[str, Any]:
 
 
 def _path_parameters(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    return re.findall(r"\{(\w+)\}", path)  # also inside a segment: /api/v01/p{gateway}
 
 
 def _operation_name(path: str) -> str:
-    words = [part.strip("{}_") for part in path.replace(".", "/").split("/") if part]
+    words = [part.replace("{", "").replace("}", "").strip("_") for part in path.replace(".", "/").split("/") if part]
     return "".join(word[:1].upper() + word[1:].replace("_", "") for word in words)
 
 
@@ -121,7 +125,8 @@ def openapi_document(
             "version": __version__,
             "description": (
                 "A simulator of the Netaxis APIO call-center statistics API: the emulated gateway endpoints "
-                "(also behind APIO core's proxy prefix /api/v01/p1), both logins, and the simulator's own "
+                "(also behind APIO core's proxy prefixes /api/v01/p{gateway}, one per gateway of the scenario, and the "
+                "legacy /api/v01/apio/sync/api/v1), APIO core's session surface, both logins, and the simulator's own "
                 "control API under /__sim/. Trailing slashes are optional on the emulated paths. A request to "
                 "the emulated API may carry X-Apio-Sim-Fault: <action> to break that one answer on purpose "
                 "(see docs/control/faults.md); it is left out of the parameters so that generated requests "

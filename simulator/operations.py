@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from simulator.api import login
+from simulator.api import login, portal
 from simulator.api.reporting import get_reporting, put_reporting
 from simulator.api.statistics import get_statistics
 from simulator.constants import CONTROL_PREFIX
@@ -50,6 +50,11 @@ class Operation:
         return "control" if self.path.startswith(CONTROL_PREFIX + "/") else "root"
 
     @property
+    def proxied(self) -> bool:
+        """Under a gateway's proxy prefix, which only the namespace's scenario can tell known or not."""
+        return "{gateway}" in self.path
+
+    @property
     def route_path(self) -> str:
         """The path inside its application, as aiohttp routes it."""
         if self.area == "apio":
@@ -57,9 +62,14 @@ class Operation:
         return self.path.removeprefix(CONTROL_PREFIX) if self.area == "control" else self.path
 
 
-GATEWAY = "/api/v1/tenants/{tenant_id}/groups/{group_id}/services/call_centers/{call_center_name}"
-CORE = "/api/v01/p1/tenants/{tenant_id}/groups/{group_id}/services/call_centers/{call_center_name}"
-"""APIO core serves the gateway's /api/v1/... paths under /api/v01/p{id}/...; the simulator is proxy 1."""
+GATEWAY_API = "/api/v1"
+PROXY_API = "/api/v01/p{gateway}"
+SYNC_API = "/api/v01/apio/sync/api/v1"
+"""APIO core serves the gateway's /api/v1/... paths under /api/v01/p{N}/..., N the prefix of one of the
+scenario's gateways (`simulator.api.portal.known_gateway` answers 404 for others), and under the legacy
+/api/v01/apio/sync/api/v1/... of older GUIs."""
+GROUP = "/tenants/{tenant_id}/groups/{group_id}"
+CALL_CENTER = GROUP + "/services/call_centers/{call_center_name}"
 
 _EMULATED_ERRORS = (400, 401, 403, 404, 413, 416)
 STATISTICS_EXCLUSIVE = (
@@ -70,7 +80,8 @@ STATISTICS_EXCLUSIVE = (
 _JOURNAL_QUERY = ("endpoint", "method", "status", "tenant", "group", "callCenter", "since", "until")
 
 
-def _call_center_operations(prefix: str, security: str, tag: str) -> list[Operation]:
+def _call_center_operations(api: str, security: str, tag: str) -> list[Operation]:
+    prefix = api + CALL_CENTER
     reporting = prefix + "/instance_statistics_reporting/"
     return [
         Operation(
@@ -113,6 +124,53 @@ def _call_center_operations(prefix: str, security: str, tag: str) -> list[Operat
             tags=(tag,),
             description=STATISTICS_EXCLUSIVE,
         ),
+        Operation(
+            "GET",
+            api + GROUP + "/services/call_centers/",
+            portal.group_call_centers,
+            "The group's call centers",
+            "call-center-list",
+            errors=(401, 403, 404),
+            security=security,
+            rights=True,
+            journal="call_centers.list",
+            tags=(tag,),
+        ),
+        Operation(
+            "GET",
+            prefix + "/",
+            portal.call_center_instance,
+            "One call center instance",
+            "call-center-instance",
+            errors=(401, 403, 404),
+            security=security,
+            rights=True,
+            journal="call_center.get",
+            tags=(tag,),
+        ),
+        Operation(
+            "GET",
+            prefix + "/agents/",
+            portal.call_center_agents,
+            "The call center's agents",
+            "call-center-agents",
+            errors=(401, 403, 404),
+            security=security,
+            rights=True,
+            journal="call_center.agents",
+            tags=(tag,),
+        ),
+        Operation(
+            "GET",
+            api + GROUP + "/users/{user_id}/services/call_centers/",
+            portal.user_call_centers(security),
+            "The call centers a user is an agent of (the user themselves, or an admin of the group)",
+            "user-call-centers",
+            errors=(401, 403, 404),
+            security=security,
+            journal="user.call_centers",
+            tags=(tag,),
+        ),
     ]
 
 
@@ -144,8 +202,9 @@ def _control(
 
 
 OPERATIONS: tuple[Operation, ...] = (
-    *_call_center_operations(GATEWAY, "session", "APIO gateway"),
-    *_call_center_operations(CORE, "bearer", "APIO core proxy"),
+    *_call_center_operations(GATEWAY_API, "session", "APIO gateway"),
+    *_call_center_operations(PROXY_API, "bearer", "APIO core proxy"),
+    *_call_center_operations(SYNC_API, "bearer", "APIO core proxy (legacy sync prefix)"),
     Operation(
         "POST",
         "/api/v1/login/",
@@ -172,8 +231,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "POST",
         "/api/v01/auth/login",
         login.core_login,
-        "Log in through APIO core: access and refresh tokens",
-        "core-login-response",
+        "Log in through APIO core: access and refresh tokens, and what APIO core says of the user",
+        "core-login-answer",
         "core-login-request",
         (400, 401, 413, 416),
         journal="core.login",
@@ -194,12 +253,53 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         "/api/v01/auth/logout",
         login.core_logout,
-        "End the APIO core login of the access token",
+        "End the APIO core login of the access token, or of the refresh token `sign` names",
         "logout-response",
         errors=(401,),
         security="bearer",
         journal="core.logout",
+        query=("sign",),
         tags=("Login",),
+    ),
+    Operation(
+        "GET",
+        "/api/v01/system/users/local",
+        portal.local_user,
+        "The logged-in user, as APIO core keeps them",
+        "core-local-user",
+        errors=(401,),
+        security="bearer",
+        journal="core.users.local",
+        tags=("APIO core",),
+    ),
+    Operation(
+        "GET",
+        "/api/v01/system/configuration/public",
+        portal.public_configuration,
+        "What portals read before their login form: password rules, SSO, GUI modules, gateways",
+        "core-public-configuration",
+        journal="core.configuration.public",
+        tags=("APIO core",),
+    ),
+    Operation(
+        "GET",
+        "/api/v01/health",
+        portal.core_health,
+        "APIO core's health and licence",
+        "core-health",
+        journal="core.health",
+        tags=("APIO core",),
+    ),
+    Operation(
+        "GET",
+        "/api/v01/apio/provisioning/gateways",
+        portal.gateways,
+        "The gateways APIO core fronts, with their proxy prefixes",
+        "core-gateways",
+        errors=(401,),
+        security="bearer",
+        journal="core.gateways",
+        tags=("APIO core",),
     ),
     _control("GET", "/health", handlers.health, "Ready status, version, scenario and uptime", "health"),
     _control("GET", "/faults", handlers.list_faults, "The fault rules in force, with their counts", "fault-list"),

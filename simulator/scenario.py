@@ -5,6 +5,7 @@ wrong: `scenarios/x.yaml: tenants[0].groups[0].callCenters[1].calls[12].outcome 
 """
 
 import copy
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator
@@ -46,6 +47,7 @@ from simulator.model import (
     Tenant,
     User,
 )
+from simulator.scenario_portal import PortalFields
 from simulator.schemas import SchemaStore, format_path
 from simulator.statistics import build_call_center
 
@@ -287,6 +289,7 @@ class _Builder:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.problems: list[str] = []
+        self.portal = PortalFields(self.problem)
         self._ids: dict[str, Place] = {}
         self._tenant_id = ""
         self._group_id = ""
@@ -337,6 +340,7 @@ class _Builder:
             document=copy.deepcopy(data),
             content_hash=content_hash(data),
             seed=self.seed,
+            gateways=self.portal.gateways(data),
         )
 
     def resellers(self, items: list[dict[str, Any]], tenants: dict[str, Tenant]) -> dict[str, Reseller]:
@@ -380,6 +384,7 @@ class _Builder:
                 group_id=data.get("group"),
                 user_id=data.get("userId"),
                 reseller=resellers.get(data.get("reseller", "")),
+                core=self.portal.core_account(data, path, tenants),
             )
         return users
 
@@ -448,7 +453,7 @@ class _Builder:
                 live = self.live(data, path, agents, history)
             else:
                 history = self.generated(data, path, agents, history)
-        return build_call_center(
+        built = build_call_center(
             data["id"],
             agents,
             history=history,
@@ -456,6 +461,7 @@ class _Builder:
             reporting=ReportingSettings(**reporting),
             live=live,
         )
+        return dataclasses.replace(built, profile=self.portal.call_center_profile(data, path))
 
     def live(self, data: dict[str, Any], path: Place, agents: list[User], explicit: History) -> LiveTraffic | None:
         """A rolling window of generated days beside the explicit records; each day is built when asked for."""

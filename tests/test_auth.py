@@ -300,7 +300,7 @@ def claims(token: str) -> dict:
 async def test_core_login_gives_signed_tokens_with_their_lifetimes(make_client):
     client = await make_client(login=None)
     tokens = await core_login(client, "foogroup-admin")
-    assert set(tokens) == {"access_token", "refresh_token"}
+    assert set(tokens) == {"access_token", "refresh_token", "ui_profile", "email_set", "ids"}
     access, refresh = claims(tokens["access_token"]), claims(tokens["refresh_token"])
     assert (access["sub"], access["typ"], access["exp"] - access["iat"]) == ("foogroup-admin", "access", 15 * 60)
     assert (refresh["typ"], refresh["exp"] - refresh["iat"]) == ("refresh", 7 * 24 * 3600)

@@ -11,6 +11,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from simulator.openapi import openapi_document
 from tests.test_cli import start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,4 +42,7 @@ def test_every_operation_conforms_to_the_openapi_document(tmp_path):
     finally:
         stop(server)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "Selected: 26/26" in result.stdout
+    # Every operation of the document but the one that serves it, which schemathesis leaves out of its count.
+    paths = openapi_document()["paths"]
+    operations = sum(len(methods) for path, methods in paths.items() if path != "/openapi.json")
+    assert f"Selected: {operations}/{operations}" in result.stdout

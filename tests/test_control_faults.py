@@ -308,7 +308,9 @@ async def test_a_scenario_brings_its_faults_and_reset_restores_them(make_client)
             400,
             invalid(
                 'match.endpoint must be one of "statistics", "reporting.get", "reporting.put", "login", "logout", '
-                '"core.login", "core.access_token", "core.logout".'
+                '"core.login", "core.access_token", "core.logout", "core.users.local", "core.configuration.public", '
+                '"core.health", "core.gateways", "call_centers.list", "call_center.get", "call_center.agents", '
+                '"user.call_centers".'
             ),
         ),
         (b'{"action": "http-503", "when": "now"}', 400, invalid("Unknown field: when.")),

@@ -124,7 +124,9 @@ async def test_filters(example, query, expected):
         (
             "?endpoint=stats",
             'endpoint must be one of "statistics", "reporting.get", "reporting.put", "login", '
-            '"logout", "core.login", "core.access_token", "core.logout".',
+            '"logout", "core.login", "core.access_token", "core.logout", "core.users.local", '
+            '"core.configuration.public", "core.health", "core.gateways", "call_centers.list", "call_center.get", '
+            '"call_center.agents", "user.call_centers".',
         ),
     ],
 )

@@ -251,7 +251,7 @@ async def test_other_methods_get_405(client, method):
     [
         "/",
         "/api/v1/tenants/foo/",
-        "/api/v1/tenants/foo/groups/foogroup/services/call_centers/APIOTestCCBasic@sip.netaxis.be/",
+        "/api/v1/tenants/foo/groups/foogroup/services/call_centers/APIOTestCCBasic@sip.netaxis.be/nothing/",
         "/api/v1/tenants/foo/groups/foogroup/services/call_centers/APIOTestCCBasic@sip.netaxis.be/instance_statistics_reporting//",
         "/api/v1/tenants/foo/groups/foogroup/services/call_centers/APIOTestCCBasic@sip.netaxis.be/statisticsx",
     ],

@@ -22,6 +22,7 @@ from simulator.scenario import load_scenario
 from simulator.schemas import SchemaStore
 from simulator.series import compute_series, parse_bucket
 from simulator.statistics import compute_statistics
+from tests.portal_corpus import portal_corpus
 
 STORE = SchemaStore()
 
@@ -118,6 +119,7 @@ VALID = {
         series_answer("2021-02-01T09:30:00.5+01:00", "2021-02-01T13:00:00+01:00", "PT1H"),
     ],
 }
+VALID.update(portal_corpus())
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=12),

@@ -10,14 +10,15 @@ DEFAULT_HEADERS = "Authorization, Content-Type"
 
 
 def cors_middleware(origins: Collection[str]) -> Middleware:
-    """Answer preflights and mark responses for `origins` ("*" allows any origin).
+    """Answer preflights and mark responses for `origins`; "*" allows any other origin, without credentials.
 
-    An origin named in `origins` gets credentials (the sessionid cookie, Authorization): its origin is
-    echoed with `Access-Control-Allow-Credentials`. "*" never goes with credentials, or any page on the
-    web could act with a visitor's session: other origins get `Access-Control-Allow-Origin: *` only. A
-    preflight from an origin not allowed goes on to routing and gets its 405.
+    An origin named in `origins` is echoed with Access-Control-Allow-Credentials: true, so a portal there
+    can log in with the sessionid cookie or send Authorization. Browsers refuse credentials with a "*"
+    answer, and granting them to every origin would let any page act as a logged-in user: "*" answers
+    "*" and no credentials. A preflight from another origin goes on to routing and gets its 405.
     """
     any_origin = "*" in origins
+    named = frozenset(origins) - {"*"}
 
     @web.middleware
     async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -33,12 +34,12 @@ def cors_middleware(origins: Collection[str]) -> Middleware:
             response.headers["Access-Control-Max-Age"] = "600"
         else:
             response = await handler(request)
-        if origin in origins:
+        if origin in named:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Credentials"] = "true"
-            response.headers.add("Vary", "Origin")
         else:
             response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers.add("Vary", "Origin")
         return response
 
     return cors

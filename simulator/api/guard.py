@@ -20,7 +20,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def guarded(handler: Handler, security: str) -> Handler:
     """`handler`, after a 401 without valid credentials (a session, or a bearer token) and a 403 without the
     rights over the path's tenant and group, both before anything is looked up."""
-    user_of = _session_user if security == "session" else _token_user
+    user_of = session_user if security == "session" else token_user
 
     async def guard(request: web.Request) -> web.StreamResponse:
         state = state_of(request)
@@ -32,7 +32,7 @@ def guarded(handler: Handler, security: str) -> Handler:
     return guard
 
 
-def _session_user(request: web.Request) -> ApiUser:
+def session_user(request: web.Request) -> ApiUser:
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id is None:
         raise Unauthorized("Authentication credentials were not provided.")
@@ -42,7 +42,7 @@ def _session_user(request: web.Request) -> ApiUser:
     return user
 
 
-def _token_user(request: web.Request) -> ApiUser:
+def token_user(request: web.Request) -> ApiUser:
     user = state_of(request).credentials.user_of(bearer_token(request), "access")
     if user is None:
         raise CoreUnauthorized("Invalid or expired token.")

@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from simulator import portal
 from simulator.api.body import required_json_object
 from simulator.api.respond import respond, state_of
 from simulator.auth import login_ids
@@ -42,7 +43,7 @@ async def core_login(request: web.Request) -> web.Response:
     if user is None:
         raise CoreUnauthorized(WRONG_CREDENTIALS)
     access_token, refresh_token = state.credentials.issue_tokens(user)
-    return respond(request, "core-login-response", {"access_token": access_token, "refresh_token": refresh_token})
+    return respond(request, "core-login-answer", portal.core_login_answer(user, access_token, refresh_token))
 
 
 async def core_refresh(request: web.Request) -> web.Response:
@@ -53,7 +54,21 @@ async def core_refresh(request: web.Request) -> web.Response:
 
 
 async def core_logout(request: web.Request) -> web.Response:
-    if not state_of(request).credentials.end_login(bearer_token(request), "access"):
+    """Ends the access token's login and, with `?sign=sha1:<hex>`, the login of the refresh token it signs.
+
+    A good `sign` alone is enough (DRaaS logs out without an Authorization header); one that names no live
+    refresh token is ignored, so the answer then rests on the access token.
+    """
+    credentials = state_of(request).credentials
+    sign = request.query.get("sign")
+    signed = sign is not None and credentials.end_login_named("refresh", lambda token: portal.signs(sign, token))
+    if signed:  # done; an access token of another login beside it ends too, a bad header changes nothing
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            credentials.end_login(token.strip(), "access")
+        return respond(request, "logout-response", {})
+    if not credentials.end_login(bearer_token(request), "access"):
         raise CoreUnauthorized("Invalid or expired token.")
     return respond(request, "logout-response", {})
 
