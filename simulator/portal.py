@@ -10,13 +10,11 @@ tenant, group, user or call center exists; lookups then raise NotFound naming th
 
 import hashlib
 import hmac
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Iterator
 from typing import Any
 
 from simulator.auth import NO_RIGHTS, check_rights, login_ids
-from simulator.errors import ApioError, Forbidden, NotFound
+from simulator.errors import Forbidden, NotFound
 from simulator.instants import Instant
 from simulator.model import (
     ApiUser,
@@ -29,6 +27,7 @@ from simulator.model import (
     Tenant,
     User,
 )
+from simulator.oci import BroadWorksError, OciError, OciLevel, oci_error_body  # noqa: F401  (part of this API)
 from simulator.statistics import compute_statistics
 
 SYNC_PREFIX = "/api/v01/apio/sync"
@@ -342,46 +341,3 @@ def user_call_centers(tenant: Tenant, user: User, now: Instant) -> dict[str, Any
         "agentACDState": "Available" if any(entry["available"] for entry in entries) else "Sign-Out",
         "call_centers": entries,
     }
-
-
-# Errors that BroadWorks raised, as APIO passes them on.
-
-
-class OciLevel(StrEnum):
-    WARNING = "Warning"
-    ERROR = "Error"
-
-
-@dataclass(frozen=True, slots=True)
-class OciError:
-    """One OCI ErrorResponse, in the attributes of APIO's mapping (broadsoft/api/mapping.html)."""
-
-    error_code: int
-    summary: str
-    level: OciLevel = OciLevel.ERROR
-    detail: str = ""
-
-    def mapping(self) -> dict[str, Any]:
-        return {"error_code": self.error_code, "level": str(self.level), "summary": self.summary, "detail": self.detail}
-
-
-def oci_error_body(code: int, message: str, errors: Sequence[OciError]) -> dict[str, Any]:
-    """An APIO error whose `details.errors` holds the OCI errors keyed "0", "1"..., as portals read them."""
-    if not errors:
-        raise ValueError("a BroadWorks error carries at least one OCI error")
-    details = {"errors": {str(i): error.mapping() for i, error in enumerate(errors)}}
-    return {"errors": [{"code": code, "message": message, "details": details}]}
-
-
-class BroadWorksError(ApioError):
-    """An error BroadWorks raised: the HTTP status and APIO code are the caller's choice."""
-
-    def __init__(self, status: int, code: int, message: str, errors: Sequence[OciError]) -> None:
-        self._body = oci_error_body(code, message, errors)  # first: refuses an empty list
-        super().__init__(message)
-        self.status = status  # type: ignore[misc]  # per instance, as HttpError does
-        self.code = code
-        self.errors = tuple(errors)
-
-    def body(self) -> dict[str, Any]:
-        return self._body
