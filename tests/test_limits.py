@@ -59,9 +59,8 @@ async def scenario_name(client, headers: dict[str, str] | None = None) -> str:
 
 
 async def load(client, text: str | bytes):
-    return await client.put(
-        "/__sim/scenario", data=text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    )
+    body = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return await client.put("/__sim/scenario", data=body, headers={"Content-Type": "application/yaml"})
 
 
 async def assert_refused(client, text: str | bytes, status: int, body: dict[str, Any]) -> None:
@@ -162,7 +161,7 @@ async def test_a_chunked_scenario_over_the_byte_limit_is_a_413(make_client):
         for _ in range(10):
             yield b"#" * 200 + b"\n"
 
-    response = await client.put("/__sim/scenario", data=chunks())
+    response = await client.put("/__sim/scenario", data=chunks(), headers={"Content-Type": "application/yaml"})
     assert response.status == 413
     assert await response.json() == {"details": "The scenario is larger than 1000 bytes (--max-scenario-bytes)."}
     assert await scenario_name(client) == "default"
@@ -407,7 +406,7 @@ def test_the_limits_are_flags_and_variables(monkeypatch):
         (["--journal-size", "-1"], "argument --journal-size: must be 0 or more, not -1"),
         (["--max-calls", "-1"], "argument --max-calls: must be 0 or more, not -1"),
         (["--max-nesting", "0"], "argument --max-nesting: must be 1 or more, not 0"),
-        (["--build-seconds", "inf"], "argument --build-seconds: must be above 0, not inf"),
+        (["--build-seconds", "inf"], "argument --build-seconds: must be more than 0 and at most 86400 seconds, not 'inf'"),
     ],
 )
 def test_bad_limit_flags_are_one_line(capsys, argv, line):
@@ -420,7 +419,7 @@ def test_bad_limit_flags_are_one_line(capsys, argv, line):
 @pytest.mark.parametrize(
     ("variable", "value", "line"),
     [
-        ("APIO_SIM_BUILD_SECONDS", "0", "APIO_SIM_BUILD_SECONDS must be above 0, not 0"),
+        ("APIO_SIM_BUILD_SECONDS", "0", "APIO_SIM_BUILD_SECONDS must be more than 0 and at most 86400 seconds, not '0'"),
         ("APIO_SIM_MAX_LOGINS", "many", "APIO_SIM_MAX_LOGINS must be a whole number, not 'many'"),
     ],
 )

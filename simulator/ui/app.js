@@ -126,11 +126,11 @@ async function buildFaultForm() {
       fields.append(field("match." + name, "match " + name, el("input", {type: "text", title: prop.description})));
     }
   }
-  const action = faultSchema.$defs.action;
+  const action = faultSchema.$defs.actionText;  // the string form; the oci-error object form is for files
   const actionInput = el("input", {type: "text", required: "", list: "fault-actions", title: action.description,
     pattern: action.pattern.replace(/^\^/, "").replace(/\(\?!\n\)\$$/, "").replace(/\$$/, "")});
   const examples = ["http-503", "http-500", "http-429:30", "http-401", "delay:500", "reset", "empty",
-    "malformed-body", "date-in-future"];
+    "malformed-body", "date-in-future", "oci-error;error_code=4008;summary=Group not found"];
   fields.append(field("action", "action (required)", actionInput),
     el("datalist", {id: "fault-actions"}, ...examples.map((v) => el("option", {value: v}))));
   for (const name of ["times", "after", "probability", "seed"]) {
