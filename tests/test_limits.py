@@ -406,7 +406,10 @@ def test_the_limits_are_flags_and_variables(monkeypatch):
         (["--journal-size", "-1"], "argument --journal-size: must be 0 or more, not -1"),
         (["--max-calls", "-1"], "argument --max-calls: must be 0 or more, not -1"),
         (["--max-nesting", "0"], "argument --max-nesting: must be 1 or more, not 0"),
-        (["--build-seconds", "inf"], "argument --build-seconds: must be more than 0 and at most 86400 seconds, not 'inf'"),
+        (
+            ["--build-seconds", "inf"],
+            "argument --build-seconds: must be more than 0 and at most 86400 seconds, not 'inf'",
+        ),
     ],
 )
 def test_bad_limit_flags_are_one_line(capsys, argv, line):
@@ -419,7 +422,11 @@ def test_bad_limit_flags_are_one_line(capsys, argv, line):
 @pytest.mark.parametrize(
     ("variable", "value", "line"),
     [
-        ("APIO_SIM_BUILD_SECONDS", "0", "APIO_SIM_BUILD_SECONDS must be more than 0 and at most 86400 seconds, not '0'"),
+        (
+            "APIO_SIM_BUILD_SECONDS",
+            "0",
+            "APIO_SIM_BUILD_SECONDS must be more than 0 and at most 86400 seconds, not '0'",
+        ),
         ("APIO_SIM_MAX_LOGINS", "many", "APIO_SIM_MAX_LOGINS must be a whole number, not 'many'"),
     ],
 )
