@@ -15,7 +15,8 @@ from simulator.pytest_plugin import ApioSim, ApioSimServer, ScenarioProblem, che
 from simulator.server import SimulatorServer
 from tests.conftest import WORKED_EXAMPLE
 
-SYNC_TESTS = """
+# The imports and the call() helper that the generated test modules share.
+CALL_HELPERS = """
 import json
 import urllib.error
 import urllib.request
@@ -37,7 +38,11 @@ def call(url, headers, body=None, method="GET"):
             return error.code, json.load(error)
 
 
-def test_login_statistics_faults_and_journal(apio_sim):
+"""
+
+SYNC_TESTS = (
+    CALL_HELPERS
+    + """def test_login_statistics_faults_and_journal(apio_sim):
     url = apio_sim.call_center_url(*CC)
     assert call(url, apio_sim.headers, RANGE)[0] == 401
     headers = apio_sim.login("footenant-admin")
@@ -87,6 +92,7 @@ def test_a_marker_takes_an_inline_scenario(apio_sim):
 def test_without_a_marker_the_default_scenario_is_back(apio_sim):
     assert apio_sim.client.health()["scenario"]["name"] == "default"
 """
+)
 
 ASYNC_TESTS = """
 import aiohttp
@@ -118,29 +124,9 @@ def test_and_this_one_too(apio_sim):
     assert apio_sim.client.export_scenario()["name"] == "worked-example"
 """
 
-LEAK_TESTS = """
-import json
-import urllib.error
-import urllib.request
-
-import pytest
-
-CC = ("footenant", "foogroup", "APIOTestCallCenterP@sip.netaxis.be")
-RANGE = {"statisticsRange": {"start": "2021-03-01T00:00:00+01:00", "end": "2021-03-06T00:00:00+01:00"}}
-
-
-def call(url, headers, body=None, method="GET"):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, json.load(error)
-
-
-def test_1_a_test_loads_a_scenario(apio_sim):
+LEAK_TESTS = (
+    CALL_HELPERS
+    + """def test_1_a_test_loads_a_scenario(apio_sim):
     assert apio_sim.load_scenario(WORKED)["name"] == "worked-example"
 
 
@@ -185,6 +171,7 @@ def test_6_a_simulator_bug_fails_the_test_at_teardown(apio_sim, monkeypatch):
     url = apio_sim.call_center_url(*CC, endpoint="instance_statistics_reporting")
     assert call(url, apio_sim.login("apio-admin"))[0] == 500
 """
+)
 
 RELATIVE_TESTS = """
 import pytest
