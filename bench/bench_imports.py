@@ -22,7 +22,9 @@ ENTRIES = {
     "apio-sim serve (simulator.cli)": ("", "import simulator.cli"),
     "pytest fixture's first use (after pytest)": (
         "import pytest",
-        "from simulator.pytest_plugin import _InProcessServer\n_InProcessServer(None).close()",
+        "import simulator.pytest_plugin\n"
+        "from simulator.server import SimulatorServer\n"
+        "SimulatorServer(None).start().stop()",
     ),
 }
 PHASES = """

@@ -28,7 +28,7 @@ PARTS: list[tuple[str, tuple[str, ...]]] = [
     ("statistics computation (compute_statistics)", ("compute_statistics (simulator/statistics.py",)),
     ("response check (respond -> SchemaStore.problems)", ("respond (simulator/api/respond.py",)),
     ("request check (statistics_range)", ("statistics_range (simulator/api/statistics.py",)),
-    ("compiled validators, both checks (fastjsonschema code)", ("<compiled ",)),
+    ("compiled verdicts, both checks (simulator/verdicts.py code)", ("<verdict of ",)),
     ("reading the body as JSON (read_json_object)", ("read_json_object (simulator/api/body.py",)),
     ("JSON encoding (json_response)", ("json_response (aiohttp",)),
     ("rendering (render_statistics / render_reporting)", ("render_statistics (", "render_reporting (")),
@@ -85,13 +85,13 @@ def main() -> None:
                 lines.append(f"wrk.body = {json.dumps(case.raw.decode())}")
             lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
             script.write_text("\n".join(lines) + "\n")
+            url = server.base + case.path
             subprocess.run(  # warm-up
-                ["wrk", "-t1", f"-c{args.connections}", "-d1s", "-s", str(script), server.base + case.path],
+                ["wrk", "-t1", f"-c{args.connections}", "-d1s", "-s", str(script), url],
                 capture_output=True,
                 check=True,
                 timeout=60,
             )
-            url = server.base + case.path
             spy = subprocess.Popen(
                 [
                     *(py_spy, "record", "--pid", str(server.process.pid), "--duration", str(args.seconds)),
@@ -101,7 +101,7 @@ def main() -> None:
                 stderr=subprocess.PIPE,
             )
             load = subprocess.run(
-                ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "-s", str(script), url + case.path],
+                ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "-s", str(script), url],
                 capture_output=True,
                 text=True,
                 check=True,

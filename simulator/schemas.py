@@ -5,26 +5,25 @@ Validation errors are turned into short messages that name the field, such as
 says what is expected (`now must be an ISO 8601 date-time with seconds and an offset, such as ...`).
 
 Two validators read the same schemas. The reference one (jsonschema) decides and explains every refusal.
-A compiled one (fastjsonschema, tens of times faster) only confirms documents that are valid, which is
-nearly all of them; a property test (tests/test_schema_verdicts.py) shows the two give identical verdicts.
-Where this simulator is stricter than JSON Schema (30.0 is no integer here), the compiled code is made as
-strict: its clause that lets integral floats pass as integers is taken out.
+A compiled one (`simulator.verdicts`, tens of times faster) only confirms documents that are valid, which
+is nearly all of them; a property test (tests/test_schema_verdicts.py) shows the two give identical
+verdicts. jsonschema is imported when a document is first refused, not before: a server start that
+checks only valid documents never loads it. Where this simulator is stricter than JSON Schema (30.0 is no
+integer here), both are made as strict.
 """
 
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import fastjsonschema
-from jsonschema import Draft202012Validator, ValidationError, validators
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any
 
 from simulator.errors import InvalidParameters
 from simulator.resources import schemas_dir
+from simulator.verdicts import Check, Unsupported, compile_check
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 SCHEMA_SUFFIX = ".schema.json"
 
@@ -34,10 +33,20 @@ def _strict_integer(_checker: Any, instance: Any) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-_Validator = validators.extend(
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
-)
+def _reference_class() -> Any:
+    """jsonschema's Draft 2020-12 validator with strict integers (imported on the first refusal)."""
+    global _REFERENCE_CLASS
+    if _REFERENCE_CLASS is None:
+        from jsonschema import Draft202012Validator, validators
+
+        _REFERENCE_CLASS = validators.extend(
+            Draft202012Validator,
+            type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
+        )
+    return _REFERENCE_CLASS
+
+
+_REFERENCE_CLASS: Any = None
 
 # When one place breaks several rules, the first of these says best what is wrong ("30" is not an
 # integer, rather than not one of 15, 30, 60).
@@ -76,15 +85,10 @@ class SchemaStore:
             path.name: json.loads(path.read_text(encoding="utf-8"))
             for path in sorted(self.directory.glob("*" + SCHEMA_SUFFIX))
         }
-        # The reference validator sees no `$schema`: a `$ref` into a document that names its meta-schema
-        # would otherwise be checked by jsonschema's stock Draft 2020-12 class, whose integers take 30.0.
-        registry: Registry = Registry().with_resources(
-            (name, DRAFT202012.create_resource(_without_meta_schema(document))) for name, document in documents.items()
-        )
         self.documents = documents
-        self._registry = registry
+        self._registry: Any = None  # the reference validator's, built on the first refusal
         self._validators: dict[str, Any] = {}  # built on first use: a server start checks only a few schemas
-        self._uses: dict[str, int] = {}
+        self._checks: dict[str, Check | None] = {}  # None: a schema the compiler refused; the reference decides
         self._bundle_key = json.dumps(documents, sort_keys=True)
 
     def file_name(self, schema: str) -> str:
@@ -97,26 +101,25 @@ class SchemaStore:
             raise InvalidParameters(problem.message for problem in problems)
 
     def is_valid(self, schema: str, instance: Any) -> bool:
-        """The compiled validator's verdict; only a `True` is taken on trust (see `problems`)."""
-        key = (self._bundle_key, schema)
-        compiled = _COMPILED.get(key)
-        if compiled is None:
-            compiled = _COMPILED[key] = _compile(schema, self.documents)
+        """The compiled verdict (the reference one for a schema the compiler refuses); only a `True` is
+        taken on trust (see `problems`)."""
         try:
-            compiled(instance)
-        except fastjsonschema.JsonSchemaException:
+            check = self._checks[schema]
+        except KeyError:
+            check = self._checks[schema] = _compiled(self._bundle_key, self.file_name(schema), self.documents)
+        if check is None:
+            return not self.reference_problems(schema, instance)
+        try:
+            return check(instance)
+        except RecursionError:  # nested deeper than the stack: the reference decides (and says so)
             return False
-        return True
 
     def problems(self, schema: str, instance: Any, whole: str = "The body") -> list[Problem]:
         """The problems of `instance` against `schema`: one per place (the most basic rule), ordered by place.
 
         `whole` names the instance itself in messages about its top level.
         """
-        # Compiling costs more than one check: a schema is compiled on its second use (a scenario file is
-        # checked once; a response schema thousands of times).
-        uses = self._uses[schema] = self._uses.get(schema, 0) + 1
-        if uses > 1 and self.is_valid(schema, instance):
+        if self.is_valid(schema, instance):
             return []
         return self.reference_problems(schema, instance, whole)
 
@@ -125,7 +128,7 @@ class SchemaStore:
         validator = self._validators.get(schema)
         if validator is None:
             document = _without_meta_schema(self.documents[self.file_name(schema)])
-            validator = self._validators[schema] = _Validator(document, registry=self._registry)
+            validator = self._validators[schema] = _reference_class()(document, registry=self._reference_registry())
         errors = validator.iter_errors(instance)
         by_place: dict[tuple[str | int, ...], Problem] = {}
         for problem in sorted(
@@ -135,6 +138,20 @@ class SchemaStore:
             by_place.setdefault(problem.path, problem)
         return sorted(by_place.values(), key=lambda p: tuple(str(part) for part in p.path))
 
+    def _reference_registry(self) -> Any:
+        """Every schema, for the reference validator's `$ref`s. It sees no `$schema`: a `$ref` into a
+        document that names its meta-schema would otherwise be checked by jsonschema's stock Draft 2020-12
+        class, whose integers take 30.0."""
+        if self._registry is None:
+            from referencing import Registry
+            from referencing.jsonschema import DRAFT202012
+
+            self._registry = Registry().with_resources(
+                (name, DRAFT202012.create_resource(_without_meta_schema(document)))
+                for name, document in self.documents.items()
+            )
+        return self._registry
+
 
 def _without_meta_schema(document: Any) -> Any:
     if isinstance(document, dict) and "$schema" in document:
@@ -142,25 +159,18 @@ def _without_meta_schema(document: Any) -> Any:
     return document
 
 
-_COMPILED: dict[tuple[str, str], Any] = {}
-"""Compiled validators, shared by every store that holds the same schemas."""
+_COMPILED: dict[tuple[str, str], Check | None] = {}
+"""Compiled verdicts, shared by every store that holds the same schemas."""
 
 
-_LOOSE_INTEGER = re.compile(r" and not \(isinstance\((\w+), float\) and \1\.is_integer\(\)\)")
-
-
-def _compile(schema: str, documents: dict[str, Any]) -> Any:
-    """A compiled validator of one schema, with every schema bundled in so that references resolve."""
-    bundle = {
-        name.removesuffix(SCHEMA_SUFFIX): rebased(name, document, "#/$defs/") for name, document in documents.items()
-    }
-    code = fastjsonschema.compile_to_code({"$ref": f"#/$defs/{schema}", "$defs": bundle}, use_default=False)
-    strict, replaced = _LOOSE_INTEGER.subn("", code)
-    if replaced != code.count("is_integer()"):  # a fastjsonschema that writes its checks otherwise
-        raise RuntimeError("cannot make the compiled validator strict about integers")
-    namespace: dict[str, Any] = {}
-    exec(compile(strict, f"<compiled {schema} schema>", "exec"), namespace)
-    return namespace[f"validate____defs_{schema.replace('-', '_')}"]
+def _compiled(bundle_key: str, file: str, documents: dict[str, Any]) -> Check | None:
+    key = (bundle_key, file)
+    if key not in _COMPILED:
+        try:
+            _COMPILED[key] = compile_check(file, documents)
+        except Unsupported:
+            _COMPILED[key] = None
+    return _COMPILED[key]
 
 
 def rebased(file_name: str, node: Any, prefix: str) -> Any:
@@ -186,7 +196,7 @@ def rebased(file_name: str, node: Any, prefix: str) -> Any:
     return node
 
 
-def _leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
+def _leaves(errors: Iterable["ValidationError"]) -> Iterator["ValidationError"]:
     """The innermost errors: `anyOf` and `oneOf` wrap the ones that say what is wrong.
 
     Of their branches, only those whose type fits the value speak (an object given for "a boolean or an
@@ -208,7 +218,7 @@ def _leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
             yield from _leaves(branch)
 
 
-def _describe(error: ValidationError, whole: str) -> Iterator[Problem]:
+def _describe(error: "ValidationError", whole: str) -> Iterator[Problem]:
     path = tuple(error.absolute_path)
     rule = str(error.validator)
     value = error.validator_value
@@ -227,7 +237,7 @@ def _describe(error: ValidationError, whole: str) -> Iterator[Problem]:
         yield Problem(path, _MESSAGES.get(rule, _other)(subject, value, error), rule)
 
 
-def _other(subject: str, _value: Any, error: ValidationError) -> str:
+def _other(subject: str, _value: Any, error: "ValidationError") -> str:
     return f"{subject}: {error.message}"
 
 
@@ -252,7 +262,7 @@ def _type_names(value: str | list[str]) -> str:
     return " or ".join(names)
 
 
-def _bad_format(subject: str, error: ValidationError) -> str:
+def _bad_format(subject: str, error: "ValidationError") -> str:
     # A pattern says nothing to a reader: its schema's `x-expected` names the format, with an example.
     expected = error.schema.get("x-expected") if isinstance(error.schema, dict) else None
     return f"{subject} must be {expected}." if expected else f"{subject} has an invalid format."
