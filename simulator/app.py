@@ -155,9 +155,17 @@ async def _read_body(request: web.Request) -> web.Response | None:
     (a client whose Content-Length promised more than it sent would hold it for ever)."""
     timeout = request.app[BODY_WAIT]
     try:
-        await asyncio.wait_for(request.read(), timeout)
+        if request.content.is_eof():  # all of it came with the head (nearly every body): no wait, no timer
+            await request.read()
+        else:
+            await asyncio.wait_for(request.read(), timeout)
     except TimeoutError:
         response = render_error(request, HttpError(408, f"The request body did not arrive within {timeout:g} s."))
+        response.force_close()
+        return response
+    except ConnectionResetError:  # the client left before its body came: nobody to answer, no fault of ours
+        log.debug("%s %s: the client closed the connection before its body arrived", request.method, request.path)
+        response = web.Response(status=400)
         response.force_close()
         return response
     return None

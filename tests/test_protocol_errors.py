@@ -1,6 +1,8 @@
 """Requests that are not valid HTTP still get an APIO-style JSON error (a real `apio-sim serve`)."""
 
+import logging
 import socket
+from collections import deque
 
 import pytest
 
@@ -52,3 +54,25 @@ def test_the_server_still_answers_afterwards(server):
     status_line, _, body = send(server, b"GET /__sim/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     assert status_line.endswith(b" 200 OK")
     assert b'"status": "ready"' in body
+
+
+@pytest.mark.parametrize(
+    "path", [b"/api/v1/tenants/foo/groups/foogroup/services/call_centers/x/statistics/", b"/__sim/faults"]
+)
+def test_a_client_that_leaves_before_its_body_is_no_simulator_error(path, caplog):
+    # A client that times out and closes while its body is on the way: nothing to answer, nothing to log
+    # as the simulator's fault, and no internal error kept for a test to fail on.
+    from simulator.server import SimulatorServer
+
+    with SimulatorServer() as sim:
+        port = int(sim.url.rsplit(":", 1)[1])
+        with caplog.at_level(logging.DEBUG), socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(
+                b"PUT " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"a":'
+            )
+            sock.shutdown(socket.SHUT_RDWR)
+        status_line, _, body = send(port, b"GET /__sim/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        assert status_line.endswith(b" 200 OK")
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+        assert sim.simulator.namespace("default").internal_errors == deque()
