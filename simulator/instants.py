@@ -45,35 +45,80 @@ class OffsetInstant:
 
 
 def parse_date_time(text: str) -> OffsetInstant:
-    """Parse `2021-01-01T00:00:00+01:00`, `...Z` or `...T00:00:00.250+01:00`; fractions below 1 µs are cut."""
+    """Parse `2021-01-01T00:00:00+01:00`, `...Z` or `...T00:00:00.250+01:00`; fractions below 1 µs are cut.
+
+    In integers, with no `datetime`: it runs twice for every statistics request. It refuses what
+    `datetime` refuses (year 0, 30 February, hour 24, second 60); tests/test_instants.py compares both.
+    """
     match = _DATE_TIME.fullmatch(text)
     if match is None:
         raise InvalidDateTime(text)
     year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
-    try:
-        local = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
-    except ValueError as exc:
-        raise InvalidDateTime(text) from exc
+    y, m, d = int(year), int(month), int(day)
+    h, mi, sec = int(hour), int(minute), int(second)
+    if not (y >= 1 and 1 <= m <= 12 and 1 <= d <= _month_days(y, m) and h <= 23 and mi <= 59 and sec <= 59):
+        raise InvalidDateTime(text)
     offset_minutes = 0
     if not zulu:
-        if int(off_h) > 23 or int(off_m) > 59:
+        oh, om = int(off_h), int(off_m)
+        if oh > 23 or om > 59:
             raise InvalidDateTime(text)
-        offset_minutes = (int(off_h) * 60 + int(off_m)) * (-1 if sign == "-" else 1)
-    micros = int((fraction or "").ljust(6, "0")[:6])
-    local_micros = (local - _EPOCH) // timedelta(microseconds=1) + micros
-    return OffsetInstant(local_micros - offset_minutes * 60 * MICROS_PER_SECOND, offset_minutes, zulu is not None)
+        offset_minutes = -(oh * 60 + om) if sign == "-" else oh * 60 + om
+    micros = int(fraction[:6].ljust(6, "0")) if fraction else 0
+    local_seconds = _days_from_civil(y, m, d) * 86_400 + h * 3_600 + mi * 60 + sec
+    instant = (local_seconds - offset_minutes * 60) * MICROS_PER_SECOND + micros
+    return OffsetInstant(instant, offset_minutes, zulu is not None)
 
 
 def format_date_time(value: OffsetInstant) -> str:
-    """The ISO 8601 text of an instant in its offset; fractions only when there are any."""
-    offset_micros = value.offset_minutes * 60 * MICROS_PER_SECOND
-    local = _EPOCH + timedelta(microseconds=value.instant + offset_micros)
-    text = local.isoformat(timespec="microseconds" if local.microsecond else "seconds")
+    """The ISO 8601 text of an instant in its offset; fractions only when there are any (as
+    `datetime.isoformat` writes it; OverflowError outside the years 1 to 9999, as `datetime` raises)."""
+    local_seconds, micros = divmod(value.instant + value.offset_minutes * 60 * MICROS_PER_SECOND, MICROS_PER_SECOND)
+    days, day_seconds = divmod(local_seconds, 86_400)
+    year, month, day = _civil_from_days(days)
+    if not 1 <= year <= 9999:
+        raise OverflowError("date value out of range")
+    hour, rest = divmod(day_seconds, 3_600)
+    minute, second = divmod(rest, 60)
+    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+    if micros:
+        text += f".{micros:06d}"
     if value.zulu:
         return text + "Z"
-    sign = "-" if value.offset_minutes < 0 else "+"
     hours, minutes = divmod(abs(value.offset_minutes), 60)
-    return f"{text}{sign}{hours:02d}:{minutes:02d}"
+    return f"{text}{'-' if value.offset_minutes < 0 else '+'}{hours:02d}:{minutes:02d}"
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_days(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month]
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (the March-based era arithmetic)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146_097 + day_of_era - 719_468
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    """The proleptic Gregorian (year, month, day) of a count of days since 1970-01-01."""
+    days += 719_468
+    era = days // 146_097
+    day_of_era = days - era * 146_097
+    year_of_era = (day_of_era - day_of_era // 1_460 + day_of_era // 36_524 - day_of_era // 146_096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = shifted_month + 3 if shifted_month < 10 else shifted_month - 9
+    return year_of_era + era * 400 + (month <= 2), month, day
 
 
 def parse_instant(text: str) -> Instant:

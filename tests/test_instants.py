@@ -1,10 +1,20 @@
 """ISO 8601 date-times to exact instants and back."""
 
+from datetime import datetime, timedelta
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.instants import InvalidDateTime, OffsetInstant, format_date_time, parse_date_time, parse_instant
+from simulator.instants import (
+    MAX_INSTANT,
+    MIN_INSTANT,
+    InvalidDateTime,
+    OffsetInstant,
+    format_date_time,
+    parse_date_time,
+    parse_instant,
+)
 
 
 def test_offsets_name_the_same_instant():
@@ -80,3 +90,57 @@ def test_anything_else_is_refused(text):
 def test_format_then_parse_gives_the_same_instant(instant, offset_minutes, zulu):
     value = OffsetInstant(instant, 0 if zulu else offset_minutes, zulu)
     assert parse_date_time(format_date_time(value)) == value
+
+
+# The integer arithmetic of parse_date_time and format_date_time against datetime's, on any instant a
+# clock can hold, in any offset, and on any text of the right shape, valid or not.
+_EPOCH = datetime(1970, 1, 1)
+_MICRO = timedelta(microseconds=1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    instant=st.integers(MIN_INSTANT, MAX_INSTANT),
+    offset=st.integers(-(23 * 60 + 59), 23 * 60 + 59),
+    zulu=st.booleans(),
+)
+def test_formatting_writes_what_datetime_writes(instant, offset, zulu):
+    value = OffsetInstant(instant, 0 if zulu else offset, zulu)
+    try:
+        local = _EPOCH + timedelta(microseconds=instant + value.offset_minutes * 60_000_000)
+    except OverflowError:
+        with pytest.raises(OverflowError):
+            format_date_time(value)
+        return
+    text = local.isoformat(timespec="microseconds" if local.microsecond else "seconds")
+    sign = "-" if value.offset_minutes < 0 else "+"
+    hours, minutes = divmod(abs(value.offset_minutes), 60)
+    expected = text + ("Z" if zulu else f"{sign}{hours:02d}:{minutes:02d}")
+    assert format_date_time(value) == expected
+    assert parse_date_time(expected) == value
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    fields=st.tuples(
+        st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32), st.integers(0, 25), st.integers(0, 61),
+        st.integers(0, 61),
+    ),
+    offset=st.tuples(st.sampled_from("+-"), st.integers(0, 25), st.integers(0, 61)),
+)  # fmt: skip
+def test_parsing_refuses_what_datetime_refuses_and_agrees_on_the_rest(fields, offset):
+    year, month, day, hour, minute, second = fields
+    sign, off_h, off_m = offset
+    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{sign}{off_h:02d}:{off_m:02d}"
+    try:
+        local = datetime(year, month, day, hour, minute, second)
+        valid = off_h <= 23 and off_m <= 59
+    except ValueError:
+        valid = False
+    if not valid:
+        with pytest.raises(InvalidDateTime):
+            parse_date_time(text)
+        return
+    minutes = (off_h * 60 + off_m) * (-1 if sign == "-" else 1)
+    expected = (local - _EPOCH) // _MICRO - minutes * 60_000_000
+    assert parse_date_time(text) == OffsetInstant(expected, minutes, False)
