@@ -106,7 +106,10 @@ class _Points:
             self._key_list: list[int] = sorted_keys.tolist()
             self._owner_list: list[int] = owner_keys.tolist()
             self._first_list: list[int] = first.tolist()
-            self._last_list = [*self._first_list[1:], len(self._key_list)]  # where each owner's points end
+            # where each owner's points end (no owners: no ends)
+            self._last_list = [*self._first_list[1:], len(self._key_list)] if owners else []
+            # (owner key, first, end) per owner, zipped once: every request walks them
+            self._spans = list(zip(self._owner_list, self._first_list, self._last_list, strict=True))
             # Summed in Python integers, exact whatever the weights (the intervals' are whole offsets).
             self._prefix_list = None if weights is None else list(accumulate(weights[order].tolist(), initial=0))
         else:
@@ -114,21 +117,19 @@ class _Points:
             self._prefix = None if weights is None else np.concatenate(([0], np.cumsum(weights[order], dtype=np.int64)))
 
     def _offset(self, instant: Instant) -> int:
-        return min(max(instant - self._base, 0), self._span)
+        offset = instant - self._base
+        return 0 if offset < 0 else (offset if offset < self._span else self._span)
 
     def _small_positions(self, offset: int) -> list[int]:
         """For each owner, the position of its first point at or after base + offset."""
         keys = self._key_list
-        return [
-            bisect_left(keys, owner_key + offset, low, high)
-            for owner_key, low, high in zip(self._owner_list, self._first_list, self._last_list, strict=True)
-        ]
+        return [bisect_left(keys, owner_key + offset, low, high) for owner_key, low, high in self._spans]
 
     def _small_bounds(self, start: Instant, end: Instant) -> list[tuple[int, int]]:
         """The positions of `start` and `end` per owner (the list path): `start`'s search stops at `end`'s."""
         keys, start_offset, end_offset = self._key_list, self._offset(start), self._offset(end)
         bounds = []
-        for owner_key, low, high in zip(self._owner_list, self._first_list, self._last_list, strict=True):
+        for owner_key, low, high in self._spans:
             end_position = bisect_left(keys, owner_key + end_offset, low, high)
             bounds.append((bisect_left(keys, owner_key + start_offset, low, end_position), end_position))
         return bounds
@@ -183,8 +184,12 @@ class _Intervals:
         self._base, self._span = base, span
         self.small = _is_small(len(starts), owners)
         if self.small:  # one structure per end, weighted by its whole offset: Python sums cannot overflow
-            self._a_offsets = _Points(owner, starts, owners, base, span, starts - base, small=True)
-            self._b_offsets = _Points(owner, ends, owners, base, span, ends - base, small=True)
+            a = self._a_offsets = _Points(owner, starts, owners, base, span, starts - base, small=True)
+            b = self._b_offsets = _Points(owner, ends, owners, base, span, ends - base, small=True)
+            self._small_spans = [
+                (owner_key, a_low, a_high, b_low, b_high)
+                for (owner_key, a_low, a_high), (_, b_low, b_high) in zip(a._spans, b._spans, strict=True)
+            ]
         else:
             self._a = self._split(owner, starts, owners, base, span, False)
             self._b = self._split(owner, ends, owners, base, span, False)
@@ -207,9 +212,7 @@ class _Intervals:
         assert a_prefix is not None and b_prefix is not None
         s, e = a._offset(start), a._offset(end)
         clipped = []
-        for owner_key, a_low, a_high, b_low, b_high in zip(
-            a._owner_list, a._first_list, a._last_list, b._first_list, b._last_list, strict=True
-        ):
+        for owner_key, a_low, a_high, b_low, b_high in self._small_spans:
             a_end = bisect_left(a_keys, owner_key + e, a_low, a_high)
             a_start = bisect_left(a_keys, owner_key + s, a_low, a_end)
             b_end = bisect_left(b_keys, owner_key + e, b_low, b_high)

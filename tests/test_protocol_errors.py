@@ -72,7 +72,7 @@ def test_a_client_that_leaves_before_its_body_is_no_simulator_error(path, caplog
                 b'Content-Length: 100\r\n\r\n{"a":'
             )
             sock.shutdown(socket.SHUT_RDWR)
-        status_line, _, body = send(port, b"GET /__sim/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        status_line, _, _ = send(port, b"GET /__sim/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         assert status_line.endswith(b" 200 OK")
         assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
         assert sim.simulator.namespace("default").internal_errors == deque()
