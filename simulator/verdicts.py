@@ -77,6 +77,7 @@ class _Compiler:
         self.constants: dict[str, Any] = {"_Number": Number, "_canonical": canonical, "_unique": _unique}
         self.functions: dict[tuple[str, str], str] = {}  # (file, JSON pointer) -> function name
         self.pending: list[tuple[str, str, Any]] = []
+        self.inlining: list[tuple[str, str]] = []  # the references being written in place, outermost first
         self.names = 0
 
     def name(self, prefix: str) -> str:
@@ -164,7 +165,7 @@ class _Compiler:
                     out.append(f"{pad}if {_TYPE_TESTS[kind].format(v=v)}:")
                     out.extend(inner)
         if "$ref" in schema:
-            out.append(f"{pad}if not {self.reference(file, schema['$ref'])}({v}): return False")
+            self.emit_reference(file, schema["$ref"], v, out, depth)
         for subschema in schema.get("allOf", []):
             self.emit(file, subschema, v, out, depth)
         if "anyOf" in schema:
@@ -182,13 +183,21 @@ class _Compiler:
             if "else" in schema:
                 out.append(f"{pad}if not {condition} and not {self.anonymous(file, schema['else'])}({v}): return False")
 
-    def reference(self, file: str, ref: Any) -> str:
+    def emit_reference(self, file: str, ref: Any, v: str, out: list[str], depth: int) -> None:
+        """The target's checks, written in place (a call costs more than most checks), except where the
+        target is being written already (a recursive schema): there, a call to its function."""
         if not isinstance(ref, str):
             raise Unsupported(f"$ref: {ref!r}")
         target, _, pointer = ref.partition("#")
         if pointer and not pointer.startswith("/"):
             raise Unsupported(f"$ref to an anchor: {ref}")
-        return self.function_for(target or file, pointer)
+        key = (target or file, pointer)
+        if key in self.inlining or len(self.inlining) >= _MAX_INLINED:
+            out.append(f"{'    ' * depth}if not {self.function_for(*key)}({v}): return False")
+            return
+        self.inlining.append(key)
+        self.emit(key[0], self.resolve(*key), v, out, depth)
+        self.inlining.pop()
 
     def emit_enum(self, values: Any, v: str, out: list[str], pad: str) -> None:
         if not isinstance(values, list):
@@ -281,6 +290,8 @@ class _Compiler:
 
 
 _ABSENT = object()
+_MAX_INLINED = 8
+"""References written in place inside one another, at most; deeper ones are calls."""
 _BROKEN_BOUNDS = (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">="))
 """Each bound, and the comparison that breaks it."""
 
