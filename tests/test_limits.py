@@ -317,6 +317,43 @@ def test_live_logins_are_capped_in_total_and_expired_ones_purged():
     assert budget.held == 1
 
 
+TOO_MANY_LOGINS = (
+    "Too many live logins (at most 2 sessions and tokens); log out, let them expire or reset the namespace."
+)
+
+
+def test_a_login_at_the_cap_purges_the_expired_logins_of_every_namespace():
+    """Each namespace has its own clock: logins expired on one must not lock the others out."""
+    budget = LoginBudget(limit=2)
+    settings = AuthSettings(session_minutes=10)
+    moved, still = Clock(frozen_at=0), Clock(frozen_at=0)
+    filler = Credentials({"admin": USER}, settings, moved, budget)
+    other = Credentials({"admin": USER}, settings, still, budget)
+    filler.open_session(USER)
+    filler.open_session(USER)
+    with pytest.raises(HttpError) as refused:  # nothing expired anywhere: refused, nothing dropped
+        other.open_session(USER)
+    assert (refused.value.status, refused.value.message) == (429, TOO_MANY_LOGINS)
+    assert (len(filler), len(other), budget.held) == (2, 0, 2)
+    moved.advance(11 * 60 * 1_000_000)  # the filler's clock alone moves on, by itself (no purge yet)
+    assert len(filler) == 2
+    other.open_session(USER)
+    assert (len(filler), len(other), budget.held) == (0, 1, 1)
+
+
+def test_a_namespace_given_back_takes_no_more_of_the_cap():
+    """A request that waited through a reset may still log in on the discarded namespace: not counted."""
+    budget = LoginBudget(limit=2)
+    clock = Clock(frozen_at=0)
+    discarded = Credentials({"admin": USER}, AuthSettings(), clock, budget)
+    discarded.open_session(USER)
+    discarded.release()
+    discarded.issue_tokens(USER)
+    assert budget.held == 0
+    Credentials({"admin": USER}, AuthSettings(), clock, budget).issue_tokens(USER)  # the whole cap is free
+    assert budget.held == 2
+
+
 async def test_the_login_cap_answers_429_and_moving_the_clock_frees_it(make_client):
     client = await make_client(DEFAULT_SCENARIO, login=None, max_logins=1)
     credentials = {"username": "apio-admin", "password": "apio-admin"}
