@@ -8,8 +8,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from aiohttp import web
 
 from simulator import generator, state
+from simulator.api.body import body_refused, read_body
 from simulator.auth import Credentials, LoginBudget
 from simulator.cli import build_parser, main
 from simulator.clock import Clock
@@ -165,6 +167,35 @@ async def test_a_chunked_scenario_over_the_byte_limit_is_a_413(make_client):
     assert response.status == 413
     assert await response.json() == {"details": "The scenario is larger than 1000 bytes (--max-scenario-bytes)."}
     assert await scenario_name(client) == "default"
+
+
+async def test_a_body_read_in_chunks_is_kept_for_every_later_reader(aiohttp_client):
+    """`read_body` reads the stream itself, yet `request.read()` afterwards still answers the whole body."""
+
+    async def handler(request: web.Request) -> web.Response:
+        first = await read_body(request, 100)
+        again = await read_body(request, 100)
+        return web.json_response(
+            {"first": first.decode(), "same": again is first, "read": (await request.read()).decode()}
+        )
+
+    async def over(request: web.Request) -> web.Response:
+        return web.json_response({"body": await read_body(request, 10), "refused": body_refused(request)})
+
+    app = web.Application()
+    app.router.add_put("/", handler)
+    app.router.add_put("/over", over)
+    client = await aiohttp_client(app)
+
+    async def chunks(*parts: bytes):
+        for part in parts:
+            yield part
+
+    answered = await (await client.put("/", data=chunks(b'{"a": ', b"1}"))).json()
+    assert answered == {"first": '{"a": 1}', "same": True, "read": '{"a": 1}'}
+    assert await (await client.put("/over", data=chunks(b"x" * 8, b"x" * 8))).json() == {"body": None, "refused": True}
+    declared = await client.put("/over", data=b"x" * 16)  # refused on its Content-Length, left to aiohttp
+    assert await declared.json() == {"body": None, "refused": False}
 
 
 # Building: calls and time
