@@ -202,6 +202,35 @@ def test_beyond_the_cap_a_connection_is_refused_with_503(server):
         raise AssertionError("no connection was accepted again")
 
 
+def test_at_the_cap_the_server_still_answers_the_connections_it_holds():
+    """Idle connections (never a byte sent) fill the cap; the next is refused, yet every held one is still
+    answered, and once one closes a new client is served. No timeout closes them here (600 s)."""
+    with SimulatorServer(WORKED_EXAMPLE, keepalive_timeout=600, max_connections=3) as running:
+        held = [connect(running) for _ in range(3)]
+        try:
+            with connect(running) as extra:
+                assert answer(read_all(extra))[0] == 503
+            for sock in held:
+                sock.sendall(request("/__sim/health"))
+                assert answer(read_answer(sock))[0] == 200
+        finally:
+            held.pop().close()
+        try:
+            for _ in range(200):  # served once the server has seen the close
+                with connect(running) as sock:
+                    try:
+                        sock.sendall(request("/__sim/health"))
+                        if read_answer(sock).startswith(b"HTTP/1.1 200 "):
+                            break
+                    except ConnectionResetError:
+                        continue
+            else:
+                raise AssertionError("no new client was served")
+        finally:
+            for sock in held:
+                sock.close()
+
+
 def test_a_loopback_server_answers_its_own_names_and_the_allowed_ones():
     with SimulatorServer(WORKED_EXAMPLE, allowed_hosts=["sim.test"]) as running:
         for host, status in (("localhost:1", 200), ("sim.test", 200), ("rebound.evil.test", 403)):

@@ -20,6 +20,7 @@ from simulator.generator import BuildBudget, BuildRefused, generate_history
 from simulator.journal import Journal, JournalBudget, entry_bytes
 from simulator.model import ApiUser, AuthSettings, Level
 from tests.conftest import DEFAULT_SCENARIO, WORKED_EXAMPLE, namespace_of
+from tests.meanwhile import answered_meanwhile, held_after
 
 NESTING = "scenario: not loaded: it nests deeper than 64 levels (the nesting limit, --max-nesting)."
 UNCHANGED_NOW = "2021-02-01T12:00:00Z"
@@ -65,8 +66,13 @@ async def load(client, text: str | bytes):
     return await client.put("/__sim/scenario", data=body, headers={"Content-Type": "application/yaml"})
 
 
-async def assert_refused(client, text: str | bytes, status: int, body: dict[str, Any]) -> None:
-    response = await load(client, text)
+async def assert_refused(
+    client, text: str | bytes, status: int, body: dict[str, Any], meanwhile: threading.Event | None = None
+) -> None:
+    """Refused with `status` and `body`, nothing changed; with `meanwhile` (from `held_after`), a health
+    probe is answered while the refusal is held in the worker thread."""
+    loading = load(client, text)
+    response = await (loading if meanwhile is None else answered_meanwhile(client, loading, meanwhile))
     assert response.status == status
     assert await response.json() == body
     assert await scenario_name(client) == "worked-example"  # the previous scenario still serves
@@ -84,14 +90,16 @@ def alias_bomb() -> str:
     return "\n".join([*lines, "name: *i", "tenants: []"]) + "\n"
 
 
-async def test_an_alias_bomb_is_refused_at_once(example):
+async def test_an_alias_bomb_is_refused_at_once(example, monkeypatch):
+    """Measured while reading, in the worker thread: the server answers a probe meanwhile."""
+    read = held_after(monkeypatch, state, "read_document")
     text = alias_bomb()
     assert len(text) < 500
     message = (
         "scenario: not loaded: its YAML aliases expand to 926177086 more values than are written, more than the "
         "limit of 100000 (--max-alias-nodes)."
     )
-    await assert_refused(example, text, 400, invalid(message))
+    await assert_refused(example, text, 400, invalid(message), meanwhile=read)
 
 
 async def test_an_alias_that_contains_itself_is_refused(example):
@@ -201,13 +209,14 @@ async def test_a_body_read_in_chunks_is_kept_for_every_later_reader(aiohttp_clie
 # Building: calls and time
 
 
-async def test_a_month_of_100000_calls_an_hour_is_refused_before_building(example):
+async def test_a_month_of_100000_calls_an_hour_is_refused_before_building(example, monkeypatch):
+    built = held_after(monkeypatch, state, "parse_scenario")  # the estimate is made there, in the worker
     block = {"from": "2021-01-01", "to": "2021-01-30", "callsPerHour": 100000, **ROUND_THE_CLOCK}
     message = (
         "scenario: it would build about 71950000 calls, more than the limit of 2000000 per load; generate fewer "
         "days or calls per hour, or raise the limit (--max-calls)."
     )
-    await assert_refused(example, generating(block), 413, {"details": message})
+    await assert_refused(example, generating(block), 413, {"details": message}, meanwhile=built)
 
 
 async def test_the_call_cap_holds_while_building():
