@@ -238,7 +238,8 @@ async def test_an_over_long_build_is_cancelled(make_client, monkeypatch):
         "scenario: building took longer than 5 s and was cancelled; build fewer days, calls or call centers, "
         "or raise the build time limit (--build-seconds)."
     )
-    response = await load(client, generating(block))
+    built = held_after(monkeypatch, state, "parse_scenario")  # cancelled in the worker: the server answers
+    response = await answered_meanwhile(client, load(client, generating(block)), built)
     assert response.status == 422
     assert await response.json() == {"details": message}
     assert await scenario_name(client) == "worked-example"
