@@ -9,12 +9,13 @@ paths: each runs only where it is mounted.
 
 import asyncio
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Collection, Sequence
 from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from simulator.api.body import body_refused, read_body
 from simulator.api.cors import cors_middleware
 from simulator.api.faults import ENDPOINTS, faults_and_journal
 from simulator.api.guard import guarded
@@ -150,15 +151,17 @@ def _namespace_of(request: web.Request) -> None:
     request[NAMESPACE] = simulator_of(request).namespace(request.headers.get(NAMESPACE_HEADER, DEFAULT_NAMESPACE))
 
 
-async def _read_body(request: web.Request) -> web.Response | None:
-    """Read the body within the body timeout; None when it came, else the 408 that closes the connection
-    (a client whose Content-Length promised more than it sent would hold it for ever)."""
+async def _read_body(request: web.Request, reading: Awaitable[object] | None = None) -> web.Response | None:
+    """Read the body (`reading`, else `request.read()`) within the body timeout; None when it came, else
+    the 408 that closes the connection (a client whose Content-Length promised more than it sent would hold
+    it for ever)."""
     timeout = request.app[BODY_WAIT]
     try:
+        body = request.read() if reading is None else reading
         if request.content.is_eof():  # all of it came with the head (nearly every body): no wait, no timer
-            await request.read()
+            await body
         else:
-            await asyncio.wait_for(request.read(), timeout)
+            await asyncio.wait_for(body, timeout)
     except TimeoutError:
         response = render_error(request, HttpError(408, f"The request body did not arrive within {timeout:g} s."))
         response.force_close()
@@ -175,9 +178,8 @@ async def _read_body(request: web.Request) -> web.Response | None:
 async def emulated_namespace(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The request's namespace; a write that waited (a delay fault, a slow body) through a reset, a load
     or a drop of it acted on the discarded copy, so it is refused rather than acknowledged and lost."""
-    limit = simulator_of(request).options.max_body_bytes
-    if request.body_exists and request.content_length is not None and request.content_length <= limit:
-        late = await _read_body(request)  # a longer one is refused on its Content-Length, unread
+    if request.body_exists:  # at most the body limit is read, chunked or not; the handler finds it kept
+        late = await _read_body(request, read_body(request, simulator_of(request).options.max_body_bytes))
         if late is not None:
             return late
     try:
@@ -185,6 +187,8 @@ async def emulated_namespace(request: web.Request, handler: Handler) -> web.Stre
     except ApioError as error:
         return render_error(request, error)
     response = await handler(request)
+    if body_refused(request):
+        response.force_close()  # the rest of a chunked body over the limit is never read
     if request.method not in READS and response.status < 400 and not response.prepared:
         try:
             simulator_of(request).current(request[NAMESPACE])

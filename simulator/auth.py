@@ -57,11 +57,28 @@ class _Grant:
 
 
 class LoginBudget:
-    """The cap on sessions and tokens held at once, shared by every namespace of a server."""
+    """The cap on sessions and tokens held at once, shared by every namespace of a server.
+
+    Knows the live `Credentials` drawing on it, so that a login at the cap can first drop the expired grants
+    of every namespace: each namespace has its own clock, and one whose clock moved on (or whose logins ran
+    out) must not keep the others locked out.
+    """
 
     def __init__(self, limit: int = MAX_LOGINS) -> None:
         self.limit = limit
         self.held = 0
+        self._holders: dict[int, Credentials] = {}  # by id: released ones leave, so none is kept alive
+
+    def join(self, holder: "Credentials") -> None:
+        self._holders[id(holder)] = holder
+
+    def leave(self, holder: "Credentials") -> None:
+        self._holders.pop(id(holder), None)
+
+    def purge_expired(self) -> int:
+        """Drop the expired grants of every namespace; how many went. Run only at the cap: a holder with
+        nothing expired on its clock answers without a scan, so this is O(namespaces) then."""
+        return sum(holder.purge_expired() for holder in list(self._holders.values()))
 
 
 class Credentials:
@@ -77,6 +94,7 @@ class Credentials:
         self._purge_above = _PURGE_FLOOR
         self._signing_key = secrets.token_bytes(32)
         self._budget = budget or LoginBudget()
+        self._budget.join(self)
         self._next_expiry: Instant | None = None  # the earliest expiry held: no purge can free anything before
 
     def __len__(self) -> int:
@@ -109,14 +127,21 @@ class Credentials:
     def release(self) -> None:
         """Give every grant back to the budget: the namespace holding them is gone or started again."""
         self._budget.held -= len(self._grants)
+        self._budget.leave(self)
         self._grants = {}
         self._next_expiry = None
+        # A request still in flight on this namespace (one delayed by a fault) may log in after this: it must
+        # not take a share of the server's cap that nothing would give back.
+        self._budget = LoginBudget(self._budget.limit)
 
     def _make_room(self, needed: int) -> None:
-        """Refuse a login that would take the server past its cap, once expired grants are dropped."""
+        """Refuse a login that would take the server past its cap, once expired grants are dropped: this
+        namespace's first, then every namespace's."""
         if self._budget.held + needed <= self._budget.limit:
             return
         self.purge_expired()
+        if self._budget.held + needed > self._budget.limit:
+            self._budget.purge_expired()
         if self._budget.held + needed > self._budget.limit:
             raise HttpError(
                 429,

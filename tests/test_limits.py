@@ -8,8 +8,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from aiohttp import web
 
 from simulator import generator, state
+from simulator.api.body import body_refused, read_body
 from simulator.auth import Credentials, LoginBudget
 from simulator.cli import build_parser, main
 from simulator.clock import Clock
@@ -18,6 +20,7 @@ from simulator.generator import BuildBudget, BuildRefused, generate_history
 from simulator.journal import Journal, JournalBudget, entry_bytes
 from simulator.model import ApiUser, AuthSettings, Level
 from tests.conftest import DEFAULT_SCENARIO, WORKED_EXAMPLE, namespace_of
+from tests.meanwhile import answered_meanwhile, held_after
 
 NESTING = "scenario: not loaded: it nests deeper than 64 levels (the nesting limit, --max-nesting)."
 UNCHANGED_NOW = "2021-02-01T12:00:00Z"
@@ -63,8 +66,13 @@ async def load(client, text: str | bytes):
     return await client.put("/__sim/scenario", data=body, headers={"Content-Type": "application/yaml"})
 
 
-async def assert_refused(client, text: str | bytes, status: int, body: dict[str, Any]) -> None:
-    response = await load(client, text)
+async def assert_refused(
+    client, text: str | bytes, status: int, body: dict[str, Any], meanwhile: threading.Event | None = None
+) -> None:
+    """Refused with `status` and `body`, nothing changed; with `meanwhile` (from `held_after`), a health
+    probe is answered while the refusal is held in the worker thread."""
+    loading = load(client, text)
+    response = await (loading if meanwhile is None else answered_meanwhile(client, loading, meanwhile))
     assert response.status == status
     assert await response.json() == body
     assert await scenario_name(client) == "worked-example"  # the previous scenario still serves
@@ -82,14 +90,16 @@ def alias_bomb() -> str:
     return "\n".join([*lines, "name: *i", "tenants: []"]) + "\n"
 
 
-async def test_an_alias_bomb_is_refused_at_once(example):
+async def test_an_alias_bomb_is_refused_at_once(example, monkeypatch):
+    """Measured while reading, in the worker thread: the server answers a probe meanwhile."""
+    read = held_after(monkeypatch, state, "read_document")
     text = alias_bomb()
     assert len(text) < 500
     message = (
         "scenario: not loaded: its YAML aliases expand to 926177086 more values than are written, more than the "
         "limit of 100000 (--max-alias-nodes)."
     )
-    await assert_refused(example, text, 400, invalid(message))
+    await assert_refused(example, text, 400, invalid(message), meanwhile=read)
 
 
 async def test_an_alias_that_contains_itself_is_refused(example):
@@ -167,16 +177,46 @@ async def test_a_chunked_scenario_over_the_byte_limit_is_a_413(make_client):
     assert await scenario_name(client) == "default"
 
 
+async def test_a_body_read_in_chunks_is_kept_for_every_later_reader(aiohttp_client):
+    """`read_body` reads the stream itself, yet `request.read()` afterwards still answers the whole body."""
+
+    async def handler(request: web.Request) -> web.Response:
+        first = await read_body(request, 100)
+        again = await read_body(request, 100)
+        return web.json_response(
+            {"first": first.decode(), "same": again is first, "read": (await request.read()).decode()}
+        )
+
+    async def over(request: web.Request) -> web.Response:
+        return web.json_response({"body": await read_body(request, 10), "refused": body_refused(request)})
+
+    app = web.Application()
+    app.router.add_put("/", handler)
+    app.router.add_put("/over", over)
+    client = await aiohttp_client(app)
+
+    async def chunks(*parts: bytes):
+        for part in parts:
+            yield part
+
+    answered = await (await client.put("/", data=chunks(b'{"a": ', b"1}"))).json()
+    assert answered == {"first": '{"a": 1}', "same": True, "read": '{"a": 1}'}
+    assert await (await client.put("/over", data=chunks(b"x" * 8, b"x" * 8))).json() == {"body": None, "refused": True}
+    declared = await client.put("/over", data=b"x" * 16)  # refused on its Content-Length, left to aiohttp
+    assert await declared.json() == {"body": None, "refused": False}
+
+
 # Building: calls and time
 
 
-async def test_a_month_of_100000_calls_an_hour_is_refused_before_building(example):
+async def test_a_month_of_100000_calls_an_hour_is_refused_before_building(example, monkeypatch):
+    built = held_after(monkeypatch, state, "parse_scenario")  # the estimate is made there, in the worker
     block = {"from": "2021-01-01", "to": "2021-01-30", "callsPerHour": 100000, **ROUND_THE_CLOCK}
     message = (
         "scenario: it would build about 71950000 calls, more than the limit of 2000000 per load; generate fewer "
         "days or calls per hour, or raise the limit (--max-calls)."
     )
-    await assert_refused(example, generating(block), 413, {"details": message})
+    await assert_refused(example, generating(block), 413, {"details": message}, meanwhile=built)
 
 
 async def test_the_call_cap_holds_while_building():
@@ -198,7 +238,8 @@ async def test_an_over_long_build_is_cancelled(make_client, monkeypatch):
         "scenario: building took longer than 5 s and was cancelled; build fewer days, calls or call centers, "
         "or raise the build time limit (--build-seconds)."
     )
-    response = await load(client, generating(block))
+    built = held_after(monkeypatch, state, "parse_scenario")  # cancelled in the worker: the server answers
+    response = await answered_meanwhile(client, load(client, generating(block)), built)
     assert response.status == 422
     assert await response.json() == {"details": message}
     assert await scenario_name(client) == "worked-example"
@@ -315,6 +356,43 @@ def test_live_logins_are_capped_in_total_and_expired_ones_purged():
     one.open_session(USER)
     other.release()
     assert budget.held == 1
+
+
+TOO_MANY_LOGINS = (
+    "Too many live logins (at most 2 sessions and tokens); log out, let them expire or reset the namespace."
+)
+
+
+def test_a_login_at_the_cap_purges_the_expired_logins_of_every_namespace():
+    """Each namespace has its own clock: logins expired on one must not lock the others out."""
+    budget = LoginBudget(limit=2)
+    settings = AuthSettings(session_minutes=10)
+    moved, still = Clock(frozen_at=0), Clock(frozen_at=0)
+    filler = Credentials({"admin": USER}, settings, moved, budget)
+    other = Credentials({"admin": USER}, settings, still, budget)
+    filler.open_session(USER)
+    filler.open_session(USER)
+    with pytest.raises(HttpError) as refused:  # nothing expired anywhere: refused, nothing dropped
+        other.open_session(USER)
+    assert (refused.value.status, refused.value.message) == (429, TOO_MANY_LOGINS)
+    assert (len(filler), len(other), budget.held) == (2, 0, 2)
+    moved.advance(11 * 60 * 1_000_000)  # the filler's clock alone moves on, by itself (no purge yet)
+    assert len(filler) == 2
+    other.open_session(USER)
+    assert (len(filler), len(other), budget.held) == (0, 1, 1)
+
+
+def test_a_namespace_given_back_takes_no_more_of_the_cap():
+    """A request that waited through a reset may still log in on the discarded namespace: not counted."""
+    budget = LoginBudget(limit=2)
+    clock = Clock(frozen_at=0)
+    discarded = Credentials({"admin": USER}, AuthSettings(), clock, budget)
+    discarded.open_session(USER)
+    discarded.release()
+    discarded.issue_tokens(USER)
+    assert budget.held == 0
+    Credentials({"admin": USER}, AuthSettings(), clock, budget).issue_tokens(USER)  # the whole cap is free
+    assert budget.held == 2
 
 
 async def test_the_login_cap_answers_429_and_moving_the_clock_frees_it(make_client):

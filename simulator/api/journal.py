@@ -5,6 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
+from simulator.api.body import read_body
 from simulator.faults import RequestInfo
 
 MAX_JSON = 16 * 1024
@@ -27,12 +28,12 @@ def request_info(request: web.Request, endpoint: str | None) -> RequestInfo:
 
 
 async def request_body(request: web.Request, limit: int) -> bytes | str | None:
-    """The raw body, for the journal (parsed only when someone reads it); None over `limit` (a 413)."""
-    if not request.body_exists or (request.content_length or 0) > limit:
+    """The raw body, for the journal (parsed only when someone reads it); None over `limit` (a 413: the
+    answer says so, the journal keeps no body). Read once, by the same reader as the handler's."""
+    if not request.body_exists:
         return None
-    try:
-        raw = await request.read()
-    except web.HTTPException:  # over the size limit: the answer says so, the journal keeps no body
+    raw = await read_body(request, limit)
+    if raw is None:
         return None
     return raw if len(raw) <= MAX_JSON else readable(raw)  # a long body is cut to its text now
 
