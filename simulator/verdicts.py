@@ -215,10 +215,7 @@ class _Compiler:
         required = schema.get("required", [])
         if required:
             out.append(f"{pad}if not {self.constant(frozenset(required))} <= {v}.keys(): return False")
-        if "minProperties" in schema:
-            out.append(f"{pad}if len({v}) < {int(schema['minProperties'])}: return False")
-        if "maxProperties" in schema:
-            out.append(f"{pad}if len({v}) > {int(schema['maxProperties'])}: return False")
+        _emit_lengths(schema, "minProperties", "maxProperties", v, out, pad)
         properties = schema.get("properties", {})
         extra = schema.get("additionalProperties", True)
         if extra is False:
@@ -241,35 +238,28 @@ class _Compiler:
                 out.append(f"{pad}    if {key} not in {self.constant(frozenset(properties))}:")
                 out.extend(body)
         if "propertyNames" in schema:
-            key = self.name("k")
-            body = []
-            self.emit(file, schema["propertyNames"], key, body, depth + 1)
-            if body:
-                out.append(f"{pad}for {key} in {v}:")
-                out.extend(body)
+            self.emit_each(file, schema["propertyNames"], v, out, depth, "k")  # a dict's iteration: its keys
 
     def emit_array(self, file: str, schema: dict[str, Any], v: str, out: list[str], depth: int) -> None:
         pad = "    " * depth
-        if "minItems" in schema:
-            out.append(f"{pad}if len({v}) < {int(schema['minItems'])}: return False")
-        if "maxItems" in schema:
-            out.append(f"{pad}if len({v}) > {int(schema['maxItems'])}: return False")
+        _emit_lengths(schema, "minItems", "maxItems", v, out, pad)
         if schema.get("uniqueItems") is True:
             out.append(f"{pad}if not _unique({v}): return False")
         if "items" in schema:
-            item = self.name("v")
-            body: list[str] = []
-            self.emit(file, schema["items"], item, body, depth + 1)
-            if body:
-                out.append(f"{pad}for {item} in {v}:")
-                out.extend(body)
+            self.emit_each(file, schema["items"], v, out, depth, "v")
+
+    def emit_each(self, file: str, schema: Any, v: str, out: list[str], depth: int, prefix: str) -> None:
+        """The checks of `schema` on each element of `v` (the items of a list, the keys of a dict)."""
+        element = self.name(prefix)
+        body: list[str] = []
+        self.emit(file, schema, element, body, depth + 1)
+        if body:
+            out.append(f"{'    ' * depth}for {element} in {v}:")
+            out.extend(body)
 
     def emit_string(self, file: str, schema: dict[str, Any], v: str, out: list[str], depth: int) -> None:
         pad = "    " * depth
-        if "minLength" in schema:
-            out.append(f"{pad}if len({v}) < {int(schema['minLength'])}: return False")
-        if "maxLength" in schema:
-            out.append(f"{pad}if len({v}) > {int(schema['maxLength'])}: return False")
+        _emit_lengths(schema, "minLength", "maxLength", v, out, pad)
         if "pattern" in schema:
             search = self.constant(re.compile(schema["pattern"]).search, "_search")
             out.append(f"{pad}if {search}({v}) is None: return False")
@@ -287,6 +277,14 @@ class _Compiler:
                 if isinstance(bound, bool) or not isinstance(bound, (int, float)):
                     raise Unsupported(f"{word}: {bound!r}")
                 out.append(f"{pad}if {v} {broken} {bound!r}: return False")
+
+
+def _emit_lengths(schema: dict[str, Any], low: str, high: str, v: str, out: list[str], pad: str) -> None:
+    """The checks of a length's bounds (items, characters or properties)."""
+    if low in schema:
+        out.append(f"{pad}if len({v}) < {int(schema[low])}: return False")
+    if high in schema:
+        out.append(f"{pad}if len({v}) > {int(schema[high])}: return False")
 
 
 _ABSENT = object()
