@@ -25,16 +25,17 @@ import pytest  # the fixture always runs inside pytest
 if WARM:
     import aiohttp.web  # a suite with pytest-aiohttp has it already
 began = time.perf_counter()
-from simulator.pytest_plugin import ApioSim, ApioSimServer, _InProcessServer
-server = _InProcessServer(None)
-session = ApioSimServer(server.url, None, external=False)
+from simulator.pytest_plugin import ApioSimServer
+from simulator.server import SimulatorServer
+server = SimulatorServer(None).start()  # what the session fixture does
+session = ApioSimServer(server.url, None, external=False, server=server)
 first = time.perf_counter() - began
 resets = []
 for _ in range(TESTS):
     t = time.perf_counter()
-    ApioSim(session, None).reset()
+    session.start_over(None)  # what the per-test fixture does in process
     resets.append(time.perf_counter() - t)
-server.close()
+server.stop()
 print(json.dumps({"first": first, "resets": resets}))
 """
 
