@@ -141,11 +141,16 @@ class Container:
             time.sleep(0.2)
 
 
-def run(image: str, *options: str, env: dict[str, str] | None = None) -> Container:
-    """The image as a detached service, its port 8080 published on a loopback port podman picks."""
+def run(image: str, *options: str, env: dict[str, str] | None = None, serving: bool = True) -> Container:
+    """The image as a detached service, its port 8080 published on a loopback port podman picks; with
+    `serving=False`, a container expected to exit at once, which has no port to ask for (it may be gone
+    before podman could say which one it had)."""
     name = f"apio-sim-test-{os.getpid()}-{next(_names)}"
     variables = [f"--env={key}={value}" for key, value in (env or {}).items()]
-    podman("run", "--detach", f"--name={name}", "--publish=127.0.0.1::8080", *variables, *options, image)
+    publish = ["--publish=127.0.0.1::8080"] if serving else []
+    podman("run", "--detach", f"--name={name}", *publish, *variables, *options, image)
+    if not serving:
+        return Container(name, "")
     port = podman("port", name, "8080/tcp").stdout.strip().rsplit(":", 1)[1]
     return Container(name, f"http://127.0.0.1:{port}")
 
@@ -371,7 +376,7 @@ def test_the_admin_token_guards_the_control_api_and_the_health_check_sends_it(co
 
 
 def test_a_missing_scenario_is_a_clear_error_and_exit_2(image):
-    container = run(image, env={"APIO_SIM_SCENARIO": "/scenarios/absent.yaml"})
+    container = run(image, env={"APIO_SIM_SCENARIO": "/scenarios/absent.yaml"}, serving=False)
     try:
         finished = podman("wait", container.name, timeout=60).stdout.strip()
         assert finished == "2"
