@@ -38,7 +38,7 @@ PARTS: list[tuple[str, tuple[str, ...]]] = [
     ("fault rules (_choose / _deliver)", ("_choose (simulator/api/faults.py", "_deliver (simulator/api/faults.py")),
     ("authentication middleware (guard.py)", ("simulator/api/guard.py",)),
     ("the handler (get_statistics / get_reporting / put_reporting)", ("get_statistics (", "_reporting (")),
-    ("all simulator middlewares and handler (from namespaces down)", ("namespaces (simulator/app.py",)),
+    ("all simulator middlewares and handler (from namespaces down)", ("emulated_namespace (simulator/app.py",)),
     ("aiohttp request handling (RequestHandler._handle_request)", ("_handle_request (aiohttp",)),
     ("aiohttp writing the response (finish_response / prepare / write)", ("finish_response (aiohttp",)),
     ("aiohttp parsing (data_received)", ("data_received (aiohttp",)),
